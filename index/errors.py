@@ -1,0 +1,29 @@
+"""The product's exception tree.
+
+Library code raises these; the edges (CLI, Gradio, HTTP) translate them. Every message says what
+to do next. It lives in the bottom layer so that `index`, `qa` and `ui` can all raise and catch it.
+"""
+
+
+class QAError(Exception):
+    """Base of every error the product raises on purpose."""
+
+
+class BadInputError(QAError):
+    """The user gave something we cannot use (a question, a file, an option)."""
+
+
+class IndexEmptyError(QAError):
+    """Nothing has been indexed yet."""
+
+
+class ModelUnavailableError(QAError):
+    """A model file or model server is missing, corrupt or unreachable."""
+
+
+class StoreUnavailableError(QAError):
+    """The Chroma store cannot be opened or reached."""
+
+
+class BusyError(QAError):
+    """The server's answer queue is full; the caller should retry shortly."""

@@ -1,0 +1,73 @@
+"""kill -9 in the middle of `qa index`: the index stays consistent and the next run resumes."""
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+from index.articles import read_text
+from index.embedding import HashingEmbedder
+from index.ingest import run_index
+from index.settings import Settings
+from index.store import Store
+
+from .conftest import ROOT, SEEDS
+
+
+def make_corpus(folder, n):
+    sentences = [
+        s.strip() + "." for p in SEEDS.glob("*.txt") for s in read_text(p).split(". ") if len(s) > 40
+    ]
+    rng = random.Random(7)
+    folder.mkdir()
+    for i in range(n):
+        body = " ".join(rng.sample(sentences, 8))
+        (folder / f"a{i:04d}.txt").write_text(f"Story number {i}\n\n{body}\n", encoding="utf-8")
+    return folder
+
+
+def assert_consistent(settings):
+    store = Store(settings)
+    manifest = store.manifest()
+    for record in manifest.values():
+        got = store.chunks.get(where={"doc_id": record.doc_id}, include=[])
+        assert len(got["ids"]) == record.chunks, record.source
+    live = store.live_doc_ids()
+    if live:
+        assert all(h.doc_id in live for h in store.lexical("Operation 1027 alliance", 10))
+        vec = HashingEmbedder().embed(["Operation 1027 alliance"])[0]
+        assert all(h.doc_id in live for h in store.dense(vec, 10))
+    return len(manifest)
+
+
+def test_kill_9_mid_index_leaves_a_consistent_index_and_the_next_run_resumes(tmp_path):
+    corpus = make_corpus(tmp_path / "many", 300)
+    settings = Settings(data_dir=tmp_path / "data", embedder="hash")
+    env = {**os.environ, "QA_DATA_DIR": str(settings.data_dir), "QA_EMBEDDER": "hash"}
+    committed, delay = 0, 3.0
+    for _ in range(6):  # bounded: kill at growing delays until one lands mid-way
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "qa", "index", str(corpus)],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        committed = assert_consistent(settings)
+        if 0 < committed < 300:
+            break
+        delay += 1.0
+    assert 0 < committed < 300, "never caught the indexer mid-way"
+    embedder = HashingEmbedder()
+    summary = run_index(Store(settings), embedder, [str(corpus)], 128)
+    assert summary.unchanged >= committed  # work already committed is not redone
+    assert summary.indexed + summary.unchanged == 300
+    assert embedder.count == summary.embedded == summary.chunks
+    assert assert_consistent(settings) == 300
+    store = Store(settings)
+    assert store.chunks.count() == sum(r.chunks for r in store.manifest().values()) > summary.chunks
