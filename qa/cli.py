@@ -98,3 +98,95 @@ def _format_summary(s: Any) -> str:
     if s.recovered:
         lines.append(f"  recovered: cleaned up {s.recovered} half-written article(s) from an interrupted run")
     return "\n".join(lines)
+
+
+def _answer_options(f: Any) -> Any:
+    f = click.option("--k", type=int, help="Passages to retrieve (QA_K, default 6).")(f)
+    f = click.option("--model", help="Model name or .gguf path (local), or served model name (openai).")(f)
+    f = click.option(
+        "--backend", type=click.Choice(["local", "openai", "extractive"]), help="QA_BACKEND (default local)."
+    )(f)
+    return f
+
+
+def _engine(ctx: click.Context, backend: str | None, model: str | None, k: int | None) -> Any:
+    from qa.engine import build_engine
+
+    return build_engine(settings_from(ctx, backend=backend, model=model, k=k))
+
+
+@main.command()
+@click.argument("question")
+@_answer_options
+@click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object.")
+@click.pass_context
+def ask(
+    ctx: click.Context, question: str, backend: str | None, model: str | None, k: int | None, as_json: bool
+) -> None:
+    """Answer one question from the indexed articles, with numbered sources.
+
+    Example: qa ask "Who launched Operation 1027?"
+    """
+    engine = _engine(ctx, backend, model, k)
+    if as_json:
+        click.echo(json.dumps(engine.ask(question).to_dict(), ensure_ascii=False))
+        return
+    _print_answer(engine, question, [], stream=sys.stdout.isatty())
+
+
+@main.command()
+@_answer_options
+@click.pass_context
+def chat(ctx: click.Context, backend: str | None, model: str | None, k: int | None) -> None:
+    """A conversation in the terminal; follow-up questions work. Empty line or Ctrl-D quits.
+
+    Example: qa chat --backend extractive
+    """
+    from qa.contract import Turn
+
+    engine = _engine(ctx, backend, model, k)
+    history: list[Turn] = []
+    click.echo("Ask about the indexed articles (empty line to quit).")
+    while True:
+        try:
+            question = input("\n> ").strip()
+        except EOFError:
+            break
+        if not question or question.lower() in ("exit", "quit"):
+            break
+        try:
+            answer = _print_answer(engine, question, history, stream=sys.stdout.isatty())
+        except QAError as e:
+            click.echo(f"Error: {e}", err=True)
+            continue
+        history.append(Turn(question, answer.answer))
+
+
+def _print_answer(engine: Any, question: str, history: list[Any], stream: bool) -> Any:
+    answer = None
+    for event in engine.stream(question, history):
+        if event.kind == "rewritten" and event.text != question:
+            click.secho(f"(searching for: {event.text})", dim=True)
+        elif event.kind == "delta" and stream:
+            click.echo(event.text, nl=False)
+        elif event.kind == "final":
+            answer = event.answer
+    assert answer is not None
+    if not stream or answer.refused:
+        click.echo(("\n" if stream else "") + answer.answer)
+    elif answer.notes:
+        click.echo("\n\n" + "\n".join(answer.notes))
+    click.echo(render_sources(answer))
+    return answer
+
+
+def render_sources(answer: Any) -> str:
+    head = "Closest passages (they do not answer the question):" if answer.refused else "Sources:"
+    lines = ["", head]
+    for c in answer.citations:
+        when = f" ({c.date})" if c.date else ""
+        flag = "" if c.supported or answer.refused else "  [does not support its sentence]"
+        lines.append(f"[{c.n}] {c.title}{when} — {c.source}:{c.start}-{c.end}{flag}")
+        quote = " ".join(c.quote.split())
+        lines.append(f'    "{quote if len(quote) <= 400 else quote[:400] + "…"}"')
+    return "\n".join(lines)

@@ -23,8 +23,9 @@ def split_model(tmp_path, monkeypatch):
     whole = b"".join(parts)
 
     def register(sha):
-        spec = ModelSpec("fake", ("fake_model_part1", "fake_model_part2"), "data/part{n:02d}.bin",
-                         sha, len(whole), "fake")
+        spec = ModelSpec(
+            "fake", ("fake_model_part1", "fake_model_part2"), "data/part{n:02d}.bin", sha, len(whole), "fake"
+        )
         monkeypatch.setitem(models.MODELS, "fake", spec)
 
     return whole, register

@@ -37,16 +37,26 @@ def offline(cmd):
 
 
 def test_network_is_really_cut():
-    out = subprocess.run(offline([sys.executable, "-c",
-                                  "import socket; socket.create_connection(('1.1.1.1', 443), timeout=3)"]),
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        offline(
+            [sys.executable, "-c", "import socket; socket.create_connection(('1.1.1.1', 443), timeout=3)"]
+        ),
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode != 0 and "unreachable" in out.stderr.lower()
 
 
 def test_index_and_retrieve_with_no_network(tmp_path, seeds):
     env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
     env.update(QA_DATA_DIR=str(tmp_path / "d"), HF_HUB_OFFLINE="0", PYTHONPATH=str(ROOT))
-    out = subprocess.run(offline([sys.executable, "-c", SCRIPT, str(seeds)]), env=env, cwd=tmp_path,
-                         capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        offline([sys.executable, "-c", SCRIPT, str(seeds)]),
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     assert "DENSE" in out.stdout and "LEXICAL" in out.stdout

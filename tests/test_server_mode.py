@@ -31,10 +31,21 @@ def test_index_and_query_through_a_chroma_server(settings, seeds, chroma_server)
 
 
 def test_cli_switches_to_the_server_with_QA_CHROMA_URL(tmp_path, seeds, chroma_server):
-    env = {**os.environ, "QA_CHROMA_URL": chroma_server, "QA_COLLECTION": "cli_test",
-           "QA_EMBEDDER": "hash", "QA_DATA_DIR": str(tmp_path / "d")}
-    out = subprocess.run([sys.executable, "-m", "qa", "index", str(seeds)], env=env, cwd=ROOT,
-                         capture_output=True, text=True, timeout=120)
+    env = {
+        **os.environ,
+        "QA_CHROMA_URL": chroma_server,
+        "QA_COLLECTION": "cli_test",
+        "QA_EMBEDDER": "hash",
+        "QA_DATA_DIR": str(tmp_path / "d"),
+    }
+    out = subprocess.run(
+        [sys.executable, "-m", "qa", "index", str(seeds)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     assert "3 files: 3 indexed" in out.stdout
 
@@ -42,10 +53,20 @@ def test_cli_switches_to_the_server_with_QA_CHROMA_URL(tmp_path, seeds, chroma_s
 def test_server_down_is_a_clear_error(tmp_path, seeds):
     from .conftest import free_port
 
-    env = {**os.environ, "QA_CHROMA_URL": f"http://127.0.0.1:{free_port()}", "QA_EMBEDDER": "hash",
-           "QA_DATA_DIR": str(tmp_path / "d")}
-    out = subprocess.run([sys.executable, "-m", "qa", "index", str(seeds)], env=env, cwd=ROOT,
-                         capture_output=True, text=True, timeout=120)
+    env = {
+        **os.environ,
+        "QA_CHROMA_URL": f"http://127.0.0.1:{free_port()}",
+        "QA_EMBEDDER": "hash",
+        "QA_DATA_DIR": str(tmp_path / "d"),
+    }
+    out = subprocess.run(
+        [sys.executable, "-m", "qa", "index", str(seeds)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 1
     assert "Cannot open the Chroma store" in out.stderr and "chroma run" in out.stderr
     assert "Traceback" not in out.stderr

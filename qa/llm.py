@@ -1,0 +1,148 @@
+"""Language-model backends behind one factory: `make_llm(settings)`.
+
+- `local`: llama-cpp-python with a GGUF from a PyPI package (verified by sha256), loaded once per
+  process and shared; calls are serialised by a lock (two threads on two cores only thrash).
+- `openai`: any OpenAI-compatible server (llama.cpp server, Ollama, vLLM, OpenAI) via
+  llama-index's `OpenAILike`, by base URL and model name.
+- `scripted`: a test fake that replays answers and records every prompt it saw.
+- `extractive` has no LLM: `make_llm` returns None and the engine quotes sentences instead.
+
+Every backend streams text pieces from `stream(messages, max_tokens)`. Nothing here decides what
+is true: the engine checks everything a model says against the passages.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, Protocol
+
+from index.errors import BadInputError, ModelUnavailableError
+
+if TYPE_CHECKING:
+    from index.settings import Settings
+
+Messages = list[dict[str, str]]
+
+
+class LLM(Protocol):
+    name: str
+
+    def stream(self, messages: Messages, max_tokens: int) -> Iterator[str]: ...
+
+
+class LocalLLM:
+    """A GGUF model in this process through llama-cpp-python."""
+
+    _cache: dict[tuple[str, int], Any] = {}
+    _cache_lock = threading.Lock()
+
+    def __init__(self, path: str, name: str, threads: int, n_ctx: int = 2048):
+        self.path, self.name, self.threads, self.n_ctx = path, name, threads, n_ctx
+        self.lock = threading.Lock()
+
+    def _model(self) -> Any:
+        key = (self.path, self.threads)
+        with self._cache_lock:
+            if key not in self._cache:
+                try:
+                    from llama_cpp import Llama
+                except ImportError as e:
+                    raise ModelUnavailableError(
+                        "llama-cpp-python is not installed: run `bash scripts/setup.sh run`, "
+                        "or use --backend extractive (no LLM) or --backend openai."
+                    ) from e
+                self._cache[key] = Llama(
+                    model_path=self.path,
+                    n_ctx=self.n_ctx,
+                    n_threads=self.threads,
+                    n_batch=512,
+                    verbose=False,
+                    seed=0,
+                )
+            return self._cache[key]
+
+    def stream(self, messages: Messages, max_tokens: int) -> Iterator[str]:
+        model = self._model()
+        with self.lock:
+            for part in model.create_chat_completion(
+                messages=messages, stream=True, temperature=0.0, max_tokens=max_tokens, repeat_penalty=1.1
+            ):
+                text = part["choices"][0]["delta"].get("content")
+                if text:
+                    yield text
+
+
+class OpenAICompatibleLLM:
+    """Any server that speaks the OpenAI chat API."""
+
+    def __init__(self, base_url: str, model: str, api_key: str, timeout: float = 120.0):
+        self.name = model
+        self.base_url = base_url
+        try:
+            from llama_index.llms.openai_like import OpenAILike
+        except ImportError as e:
+            raise ModelUnavailableError(
+                "The openai backend needs llama-index-llms-openai-like: "
+                "run `.venv/bin/pip install 'newsqa[openai]'`."
+            ) from e
+        self._llm = OpenAILike(
+            model=model,
+            api_base=base_url,
+            api_key=api_key,
+            is_chat_model=True,
+            temperature=0.0,
+            timeout=timeout,
+            max_retries=1,
+            context_window=4096,
+        )
+
+    def stream(self, messages: Messages, max_tokens: int) -> Iterator[str]:
+        from llama_index.core.llms import ChatMessage
+
+        chat = [ChatMessage(role=m["role"], content=m["content"]) for m in messages]
+        try:
+            for part in self._llm.stream_chat(chat, max_tokens=max_tokens):
+                if part.delta:
+                    yield part.delta
+        except Exception as e:  # openai raises APIConnectionError, APIStatusError, ...
+            raise ModelUnavailableError(
+                f"The model server at {self.base_url} failed ({type(e).__name__}: {e}). Check that it is "
+                "running and QA_OPENAI_BASE_URL / QA_MODEL are right, or use --backend extractive."
+            ) from e
+
+
+class ScriptedLLM:
+    """Test fake: answers from a list (in turn) or a function of the prompt; records prompts."""
+
+    name = "scripted"
+
+    def __init__(self, script: list[str] | Callable[[Messages], str]):
+        self.script = script
+        self.prompts: list[Messages] = []
+
+    def stream(self, messages: Messages, max_tokens: int) -> Iterator[str]:
+        self.prompts.append(messages)
+        if callable(self.script):
+            text = self.script(messages)
+        else:
+            text = self.script[(len(self.prompts) - 1) % len(self.script)]
+        for word in text.split(" "):
+            yield word + " "
+
+
+def make_llm(settings: Settings) -> LLM | None:
+    match settings.backend:
+        case "local":
+            from index.models import model_path
+
+            path = model_path(settings.model, settings.model_dir)
+            return LocalLLM(str(path), settings.model, settings.threads)
+        case "openai":
+            return OpenAICompatibleLLM(settings.openai_base_url, settings.model, settings.openai_api_key)
+        case "scripted":
+            return ScriptedLLM(list(settings.scripted_answers) or ["NOT IN ARTICLES"])
+        case "extractive":
+            return None
+        case other:
+            raise BadInputError(f"Unknown backend {other!r}: use local, openai or extractive.")
