@@ -39,6 +39,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 7860
     api_token: str | None = None
+    allow_no_token: bool = False  # serve the API without a token on a non-loopback address
     allowed_origins: tuple[str, ...] = ()
     admin: bool = False
     queue_size: int = 8

@@ -162,6 +162,34 @@ def chat(ctx: click.Context, backend: str | None, model: str | None, k: int | No
         history.append(Turn(question, answer.answer))
 
 
+@main.command()
+@_answer_options
+@click.option("--host", help="Address to bind (QA_HOST, default 127.0.0.1).")
+@click.option("--port", type=int, help="Port (QA_PORT, default 7860).")
+@click.option("--admin/--no-admin", default=None, help="Allow uploading articles from the chat (QA_ADMIN).")
+@click.pass_context
+def serve(
+    ctx: click.Context,
+    backend: str | None,
+    model: str | None,
+    k: int | None,
+    host: str | None,
+    port: int | None,
+    admin: bool | None,
+) -> None:
+    """Serve the browser chat (/chat/), the JSON API (/api, docs at /docs) and the widget (/embed).
+
+    Example: qa serve --backend extractive --port 7860
+    """
+    try:
+        from ui.app import serve as run
+    except ImportError as e:
+        raise click.ClickException(
+            f"`qa serve` needs the web extras ({e.name} is missing): pip install -e ."
+        ) from e
+    run(settings_from(ctx, backend=backend, model=model, k=k, host=host, port=port, admin=admin))
+
+
 def _print_answer(engine: Any, question: str, history: list[Any], stream: bool) -> Any:
     answer = None
     for event in engine.stream(question, history):

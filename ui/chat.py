@@ -1,0 +1,133 @@
+"""The Gradio chat: streaming answers, a sources panel, follow-ups, examples, a stop button, and
+(only when `QA_ADMIN=1`) an upload box that indexes new articles.
+
+Conversation memory lives in a per-browser-session `gr.State`. The same Blocks expose two
+endpoints for `gradio_client`: `/chat` (the streaming UI handler) and `/ask` (question + history
+-> the `qa ask --json` object). It does not build the HTTP app or enforce tokens (see `ui.app`).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from index.errors import QAError
+from index.settings import Settings
+from qa.contract import Turn
+from ui import render
+from ui.gate import Gate
+
+EXAMPLES = [
+    "Who launched Operation 1027?",
+    "How many civilians have been displaced?",
+    "Who won the 2022 World Cup?",
+]
+
+
+def build_chat(gate: Gate, settings: Settings) -> gr.Blocks:
+    with gr.Blocks(title="newsqa — ask the articles", analytics_enabled=False) as demo:
+        gr.Markdown("## Ask the articles\nShort answers that cite the exact passages they come from.")
+        turns = gr.State([])
+        with gr.Row():
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(label="Chat", height=420, elem_id="qa-chat", buttons=["copy"])
+                question = gr.Textbox(
+                    placeholder="Ask about the articles, e.g. Who launched Operation 1027?",
+                    show_label=False,
+                    elem_id="qa-question",
+                    max_length=2000,
+                )
+                with gr.Row():
+                    send = gr.Button("Ask", variant="primary", elem_id="qa-send")
+                    stop = gr.Button("Stop", variant="stop", elem_id="qa-stop")
+                    clear = gr.Button("New conversation", elem_id="qa-clear")
+                gr.Examples(EXAMPLES, inputs=[question], label="Example questions")
+            with gr.Column(scale=2):
+                rewritten = gr.Markdown(elem_id="qa-rewritten")
+                sources = gr.HTML(render.EMPTY_SOURCES, elem_id="qa-sources")
+        outputs = [question, chatbot, turns, rewritten, sources]
+        go = dict(fn=_respond(gate), inputs=[question, chatbot, turns], outputs=outputs, api_name="chat")
+        asked = [send.click(**go), question.submit(**{**go, "api_name": False})]  # type: ignore[arg-type]
+        stop.click(None, cancels=asked, api_visibility="private")
+        clear.click(_clear, outputs=outputs, api_visibility="private")
+        if settings.admin:
+            _admin_panel(gate, settings)
+        gr.api(_ask(gate), api_name="ask")
+    return demo
+
+
+def _respond(gate: Gate) -> Any:
+    def respond(question: str, messages: list[Any], turns: list[list[str]]) -> Iterator[tuple[Any, ...]]:
+        """Stream one answer into the chat; the sources panel fills in when it is final."""
+        messages = list(messages or []) + [
+            {"role": "user", "content": question},
+            {"role": "assistant", "content": "…"},
+        ]
+        history = [Turn(q, a) for q, a in turns or []]
+        note, text = "", ""
+        try:
+            for event in gate.stream(question, history):
+                if event.kind == "rewritten":
+                    note = render.rewritten_note(question, event.text)
+                elif event.kind == "delta":
+                    text += event.text
+                    messages[-1] = {"role": "assistant", "content": text}
+                elif event.answer is not None:
+                    messages[-1] = {"role": "assistant", "content": render.answer_markdown(event.answer)}
+                    turns = [*(turns or []), [question, event.answer.answer]]
+                    yield "", messages, turns, note, render.sources_html(event.answer)
+                    return
+                yield "", messages, turns, note, gr.skip()
+        except QAError as e:
+            raise gr.Error(str(e)) from e
+
+    return respond
+
+
+def _ask(gate: Gate) -> Any:
+    def ask(question: str, history: list[list[str]] | None = None) -> dict[str, Any]:
+        """One question, optional [[question, answer], …] history -> the `qa ask --json` object."""
+        try:
+            return gate.ask(question, [Turn(str(q), str(a)) for q, a in history or []]).to_dict()
+        except QAError as e:
+            raise gr.Error(str(e)) from e
+
+    return ask
+
+
+def _clear() -> tuple[Any, ...]:
+    return "", [], [], "", render.EMPTY_SOURCES
+
+
+def _admin_panel(gate: Gate, settings: Settings) -> None:
+    with gr.Accordion("Admin: add articles", open=False):
+        files = gr.File(label="Article files (.txt, .md)", file_count="multiple", file_types=[".txt", ".md"])
+        status = gr.Markdown()
+        files.upload(_indexer(gate, settings), inputs=[files], outputs=[status], api_visibility="private")
+
+
+def _indexer(gate: Gate, settings: Settings) -> Any:
+    def index_uploads(paths: list[str]) -> str:
+        """Copy uploads under the data folder and index them, while no question is being answered."""
+        from index.embedding import make_embedder
+        from index.ingest import run_index
+        from index.store import Store
+
+        folder = settings.data_dir / "uploads"
+        folder.mkdir(parents=True, exist_ok=True)
+        for p in paths or []:
+            shutil.copy(p, folder / Path(p).name)
+        try:
+            with gate.exclusive():
+                s = run_index(
+                    Store(settings), make_embedder(settings), [str(folder)], settings.chunk_tokens, False
+                )
+        except QAError as e:
+            raise gr.Error(str(e)) from e
+        return f"{s.files} files: {s.indexed} indexed, {s.unchanged} unchanged, {len(s.skipped)} skipped."
+
+    return index_uploads

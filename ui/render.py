@@ -1,0 +1,74 @@
+"""Answer and Citation rendered as HTML and Markdown for the Gradio chat (the widget renders the
+same JSON in `static/widget.js`).
+
+Everything from an article is HTML-escaped here. It does not decide what is supported or
+refused: it shows what the `Answer` says.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from qa.contract import Answer, Citation
+
+NOT_IN_ARTICLES = "**Not in the articles.**"
+EMPTY_SOURCES = '<div class="qa-sources qa-empty">Sources appear here with the answer.</div>'
+
+
+def answer_markdown(answer: Answer) -> str:
+    """The chat bubble: the answer text, or a clear "not in the articles" state."""
+    if answer.refused:
+        return f"{NOT_IN_ARTICLES} {answer.answer}"
+    return answer.answer
+
+
+def rewritten_note(question: str, rewritten: str) -> str:
+    """Shown above the sources when a follow-up was rewritten for retrieval."""
+    if " ".join(rewritten.split()) == " ".join(question.split()):
+        return ""
+    return f"Searched the articles for: *{rewritten}*"
+
+
+def sources_html(answer: Answer) -> str:
+    head = "Closest passages — they do not answer the question" if answer.refused else "Sources"
+    cls = "qa-sources qa-refused" if answer.refused else "qa-sources"
+    items = "".join(citation_html(c, answer.refused) for c in answer.citations)
+    return f'<div class="{cls}"><h4>{head}</h4>{items}</div>'
+
+
+def citation_html(c: Citation, refused: bool) -> str:
+    when = f' <span class="qa-date">{escape(c.date)}</span>' if c.date else ""
+    if refused:
+        badge = '<span class="qa-badge qa-closest">closest passage</span>'
+    elif c.supported:
+        badge = '<span class="qa-badge qa-ok">✓ supports the answer</span>'
+    else:
+        badge = '<span class="qa-badge qa-no">✗ does not support its sentence</span>'
+    passage = f"…{escape(c.context_before)}<mark>{escape(c.quote)}</mark>{escape(c.context_after)}…"
+    return (
+        f'<div class="qa-cite" data-n="{c.n}">'
+        f'<div class="qa-head"><span class="qa-n">[{c.n}]</span> <b>{escape(c.title)}</b>{when} {badge}</div>'
+        f'<div class="qa-passage">{passage}</div>'
+        f'<div class="qa-src">{escape(c.source)}:{c.start}–{c.end}</div></div>'
+    )
+
+
+CSS = """
+.qa-sources h4 { margin: 0 0 .5em 0; }
+.qa-empty { color: var(--body-text-color-subdued); font-style: italic; }
+.qa-cite { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: .6em .8em;
+  margin-bottom: .6em; background: var(--background-fill-secondary); }
+.qa-head { margin-bottom: .3em; }
+.qa-n { font-weight: 700; color: var(--color-accent); }
+.qa-date { color: var(--body-text-color-subdued); font-size: .9em; }
+.qa-badge { font-size: .8em; border-radius: 999px; padding: .05em .6em; margin-left: .4em;
+  white-space: nowrap; }
+.qa-ok { background: #dcfce7; color: #166534; }
+.qa-no { background: #fee2e2; color: #991b1b; }
+.qa-closest { background: #e5e7eb; color: #374151; }
+.qa-passage { font-size: .92em; line-height: 1.45; white-space: pre-wrap;
+  color: var(--body-text-color-subdued); }
+.qa-passage mark { background: #fef08a; color: #111827; padding: 0 .1em; border-radius: 2px; }
+.qa-src { font-size: .75em; color: var(--body-text-color-subdued); margin-top: .3em; font-family: monospace; }
+.qa-refused h4 { color: #92400e; }
+"""

@@ -1,0 +1,94 @@
+// The embeddable widget: a compact chat over POST /api/ask/stream (server-sent events).
+// A short-lived token, if the server needs one, comes in the URL fragment (#token=...), which
+// browsers never send to servers; the page itself holds no long-lived secret.
+(function () {
+  "use strict";
+  const token = new URLSearchParams(location.hash.slice(1)).get("token");
+  const log = document.getElementById("qaw-log");
+  const form = document.getElementById("qaw-form");
+  const input = document.getElementById("qaw-q");
+  const send = document.getElementById("qaw-send");
+  const history = [];
+
+  function el(tag, cls, text) {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  function citation(c, refused) {
+    const box = el("div", "qaw-cite");
+    const head = el("div");
+    head.append(el("b", "", "[" + c.n + "] " + c.title), c.date ? " (" + c.date + ")" : "");
+    const ok = refused ? "closest passage" : c.supported ? "✓ supports" : "✗ does not support";
+    head.append(el("span", "qaw-badge" + (c.supported || refused ? "" : " no"), ok));
+    const passage = el("div");
+    passage.append("…" + c.context_before, el("mark", "", c.quote), c.context_after + "…");
+    box.append(head, passage);
+    return box;
+  }
+
+  function finish(turn, answer) {
+    turn.box.classList.toggle("qaw-refused", answer.refused);
+    turn.answer.textContent = answer.refused ? "Not in the articles. " + answer.answer : answer.answer;
+    answer.citations.forEach((c) => turn.box.append(citation(c, answer.refused)));
+    history.push({ question: answer.question, answer: answer.answer });
+    if (history.length > 10) history.shift();
+  }
+
+  function handle(kind, data, turn, question) {
+    if (kind === "rewritten" && data.text !== question) turn.rewritten.textContent = "searched for: " + data.text;
+    else if (kind === "delta") turn.answer.textContent += data.text;
+    else if (kind === "final") finish(turn, data);
+    else if (kind === "error") throw new Error(data.error);
+  }
+
+  async function ask(question) {
+    const turn = { box: el("div", "qaw-turn"), answer: el("p", "qaw-a"), rewritten: el("div", "qaw-rewritten") };
+    turn.box.append(el("p", "qaw-q", question), turn.rewritten, turn.answer);
+    log.append(turn.box);
+    const headers = { "Content-Type": "application/json" };
+    if (token) headers.Authorization = "Bearer " + token;
+    const res = await fetch("/api/ask/stream", {
+      method: "POST", headers, body: JSON.stringify({ question, history: history.slice() }),
+    });
+    if (!res.ok) {
+      const body = await res.json().catch(() => ({}));
+      throw new Error(body.error || "The server answered " + res.status + ".");
+    }
+    const reader = res.body.getReader();
+    const decoder = new TextDecoder();
+    let buffer = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true });
+      let cut;
+      while ((cut = buffer.indexOf("\n\n")) >= 0) {
+        const block = buffer.slice(0, cut);
+        buffer = buffer.slice(cut + 2);
+        const kind = (block.match(/^event: (.*)$/m) || [])[1];
+        const data = (block.match(/^data: (.*)$/m) || [])[1];
+        if (kind && data) handle(kind, JSON.parse(data), turn, question);
+      }
+      log.scrollTop = log.scrollHeight;
+    }
+  }
+
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const question = input.value.trim();
+    if (!question) return;
+    input.value = "";
+    send.disabled = true;
+    try {
+      await ask(question);
+    } catch (err) {
+      log.append(el("p", "qaw-error", err.message));
+    } finally {
+      send.disabled = false;
+      log.scrollTop = log.scrollHeight;
+    }
+  });
+})();
