@@ -45,9 +45,11 @@ class Settings:
     queue_size: int = 8
     scripted_answers: tuple[str, ...] = field(default=(), repr=False)
 
+    models_dir: Path | None = None  # joined model files; default <data_dir>/models
+
     @property
     def model_dir(self) -> Path:
-        return self.data_dir / "models"
+        return self.models_dir or self.data_dir / "models"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:

@@ -263,6 +263,21 @@ class Store:
             if s > 0
         ]
 
+    def term_counts(self, normalise: Callable[[str], str]) -> tuple[dict[str, int], int]:
+        """Document frequency of each normalised (e.g. stemmed) BM25 term, and the number of chunks."""
+        index, ids, _, _ = self._bm25_index()
+        key = (id(index), normalise)
+        if getattr(self, "_term_counts_key", None) != key:
+            counts: dict[str, int] = {}
+            if ids:
+                indptr = index.scores["indptr"]
+                for word, t in index.vocab_dict.items():
+                    if word and t + 1 < len(indptr):
+                        norm = normalise(word)
+                        counts[norm] = max(counts.get(norm, 0), int(indptr[t + 1] - indptr[t]))
+            self._term_counts, self._term_counts_key = counts, key
+        return self._term_counts, len(ids)
+
     def _bm25_index(self) -> tuple[Any, list[str], list[str], list[dict[str, Any]]]:
         live = self.live_doc_ids()
         if self._bm25 is not None:

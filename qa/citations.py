@@ -29,7 +29,21 @@ _INSTRUCTION = re.compile(
     r"|\b(respond|reply|answer|say)\s+(only\s+)?(with|that)\s*[:\"'“]",
     re.I,
 )
-_EXTRA_STOP = {"said", "says", "also", "would", "could", "one", "according", "article", "articles"}
+_EXTRA_STOP = {"say", "said", "says", "tell", "told", "also", "would", "could", "according", "article",
+               "articles"}
+# Porter stemming leaves irregular verbs apart ("took" / "take"); these are the common ones in news.
+_IRREGULAR = {
+    "took": "take", "taken": "take", "won": "win", "began": "begin", "begun": "begin", "led": "lead",
+    "fought": "fight", "made": "make", "gave": "give", "given": "give", "held": "hold", "left": "leave",
+    "lost": "lose", "met": "meet", "ran": "run", "sent": "send", "spent": "spend", "stood": "stand",
+    "struck": "strike", "thought": "think", "went": "go", "gone": "go", "came": "come", "became": "become",
+    "brought": "bring", "bought": "buy", "caught": "catch", "chose": "choose", "chosen": "choose",
+    "drove": "drive", "driven": "drive", "fell": "fall", "fallen": "fall", "fled": "flee", "found": "find",
+    "grew": "grow", "grown": "grow", "hit": "hit", "kept": "keep", "knew": "know", "known": "know",
+    "paid": "pay", "rose": "rise", "risen": "rise", "saw": "see", "seen": "see", "seized": "seize",
+    "shot": "shoot", "sold": "sell", "spoke": "speak", "spoken": "speak", "told": "tell", "wrote": "write",
+    "written": "write", "killed": "kill", "dead": "die", "died": "die", "deaths": "die", "death": "die",
+}
 
 
 @lru_cache(maxsize=1)
@@ -57,11 +71,18 @@ def _stemmer():  # type: ignore[no-untyped-def]
 def content_words(text: str) -> frozenset[str]:
     stop = stopwords()
     words = (w.lower().replace("’", "'") for w in _WORD.findall(text))
-    return frozenset(
-        _number(w) if w[0].isdigit() else _stemmer().stem(w.removesuffix("'s"))
-        for w in words
-        if w not in stop and (len(w) > 1 or w.isdigit())
-    )
+    return frozenset(normalise(w) for w in words if w not in stop and (len(w) > 1 or w.isdigit()))
+
+
+@lru_cache(maxsize=65536)
+def normalise(word: str) -> str:
+    """A lowercase word as content_words compares it: numbers without commas, words stemmed."""
+    if word[0].isdigit():
+        return _number(word)
+    word = word.removesuffix("'s")
+    if word.endswith("ly") and len(word) > 5:  # Porter keeps "tacitly" apart from "tacit"
+        word = word[:-2]
+    return _stemmer().stem(_IRREGULAR.get(word, word))
 
 
 def _number(token: str) -> str:

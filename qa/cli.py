@@ -218,3 +218,75 @@ def render_sources(answer: Any) -> str:
         quote = " ".join(c.quote.split())
         lines.append(f'    "{quote if len(quote) <= 400 else quote[:400] + "…"}"')
     return "\n".join(lines)
+
+
+def _ints(value: str | None) -> list[int | None]:
+    return [int(v) for v in value.split(",")] if value else [None]
+
+
+@main.command(name="eval")
+@click.option("--backend", type=click.Choice(["local", "openai", "extractive"]), help="QA_BACKEND.")
+@click.option("--model", help="Model name or path (QA_MODEL).")
+@click.option("--k", "ks", help="Passages to retrieve; a comma list runs each, e.g. 4,6,8.")
+@click.option("--chunk-tokens", "chunks", help="Chunk size; a comma list runs each, e.g. 96,128,192.")
+@click.option(
+    "--seeds",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=Path("seeds"),
+    show_default=True,
+    help="Articles the question set was written from.",
+)
+@click.option(
+    "--questions",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Question set (default tests/eval/questions.json).",
+)
+@click.option(
+    "--gate",
+    "gate_key",
+    help="Fail (exit 1) if a metric is below the floors recorded "
+    "for this key in tests/eval/floors.json, e.g. --gate extractive.",
+)
+@click.option("--failures/--no-failures", default=True, show_default=True, help="List failed questions.")
+@click.option("--json", "as_json", is_flag=True, help="Print the reports as JSON.")
+@click.pass_context
+def eval_(
+    ctx: click.Context,
+    backend: str | None,
+    model: str | None,
+    ks: str | None,
+    chunks: str | None,
+    seeds: Path,
+    questions: Path | None,
+    gate_key: str | None,
+    failures: bool,
+    as_json: bool,
+) -> None:
+    """Score answers on the evaluation set: retrieval, accuracy, citations, refusals, latency.
+
+    Example: qa eval --backend extractive --k 4,6 --chunk-tokens 96,128
+    """
+    from qa import evaluate as ev
+
+    items = ev.load_items(questions or ev.QUESTIONS)
+    reports = []
+    for chunk in _ints(chunks):
+        for k in _ints(ks):
+            settings = settings_from(ctx, backend=backend, model=model, k=k, chunk_tokens=chunk)
+            reports.append(ev.evaluate(settings, items, seeds))
+    if as_json:
+        click.echo(
+            json.dumps(
+                [
+                    {"label": r.label, "metrics": r.metrics, "results": [asdict(x) for x in r.results]}
+                    for r in reports
+                ]
+            )
+        )
+    else:
+        click.echo(ev.format_table(reports))
+        if failures:
+            click.echo("\n".join(ev.format_failures(r) for r in reports))
+    problems = [p for r in reports for p in ev.gate(r, gate_key)] if gate_key else []
+    if problems:
+        raise click.ClickException("evaluation gate failed: " + "; ".join(problems))

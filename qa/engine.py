@@ -18,27 +18,27 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from index.errors import BadInputError
 from index.settings import Settings
 from qa import citations as cit
+from qa import extractive
+from qa import notes as notes_
+from qa import relevance as rel
 from qa.contract import Answer, Citation, Event, Turn
 from qa.followup import rewrite
 from qa.llm import LLM
 from qa.retrieve import Passage, Retriever
 
 MAX_QUESTION_CHARS = 1000
-# Retrieval gate: below both, the articles do not cover the question and no model is asked.
-MIN_COVERAGE = 0.5  # share of the question's content words found in the top passages
-MIN_DENSE = 0.45  # best cosine between question and a passage
+# Retrieval gate (calibrated on tests/eval): the articles cover a question when the top passages
+# hold enough of its IDF-weighted words, or a little less with a close dense match.
+MIN_COVERAGE = 0.45
+MIN_COVERAGE_IF_DENSE = 0.33
+MIN_DENSE = 0.45
 # Sentence support: lexical share alone, or a lower share backed by embedding similarity.
 LEX_SUPPORTED = 0.75
 LEX_WITH_COSINE = 0.5
 COSINE_SUPPORTED = 0.6
-# Extractive answers: a sentence must cover this much of the question (or be this similar).
-EXTRACT_MIN_COVERAGE = 0.5
-EXTRACT_MIN_COSINE = 0.5
 
 SYSTEM = """You answer questions about news articles using only the numbered passages below.
 Rules:
@@ -127,7 +127,7 @@ class Engine:
         if not self._covered(rewritten, passages):
             pass
         elif self.llm is None:
-            yield from self._extract(rewritten, draft, t0, timings)
+            yield from self._extract(rewritten, question, draft, t0, timings)
         else:
             yield from self._generate(rewritten, draft, t0, timings)
         timings.setdefault("first_token_ms", _ms(t0))
@@ -139,39 +139,26 @@ class Engine:
     def _covered(self, question: str, passages: list[Passage]) -> bool:
         if not passages:
             return False
-        words = cit.content_words(question)
-        found = set().union(*(cit.content_words(cit.mask_instructions(p.text)) for p in passages))
-        coverage = len(words & found) / len(words) if words else 0.0
-        return coverage >= MIN_COVERAGE or max(p.dense for p in passages) >= MIN_DENSE
+        text = " ".join(f"{p.title} {cit.mask_instructions(p.text)}" for p in passages)
+        covered = rel.coverage(question, text, self.terms())
+        dense = max(p.dense for p in passages)
+        return covered >= MIN_COVERAGE or (dense >= MIN_DENSE and covered >= MIN_COVERAGE_IF_DENSE)
+
+    def terms(self) -> rel.Terms:
+        return rel.Terms(*self.retriever.store.term_counts(cit.normalise))
 
     # ----- extractive -----------------------------------------------------------------------
-    def _extract(self, question: str, draft: _Draft, t0: float, timings: dict[str, float]) -> Iterator[Event]:
-        candidates = [(i, s, e) for i, p in enumerate(draft.passages) for s, e in _quotable(p.text)]
-        if not candidates:
-            return
-        texts = [draft.passages[i].text[s:e] for i, s, e in candidates]
-        vectors = self.retriever.embed([question] + texts)
-        cosines = vectors[1:] @ vectors[0]
-        words = cit.content_words(question)
-        coverage = np.array([len(words & cit.content_words(t)) / max(len(words), 1) for t in texts])
-        score = 0.6 * coverage + 0.4 * cosines
-        order = list(np.argsort(-score))
-        best = order[0]
-        if coverage[best] < EXTRACT_MIN_COVERAGE and cosines[best] < EXTRACT_MIN_COSINE:
-            return
-        chosen = [best] + [
-            j
-            for j in order[1:3]
-            if score[j] >= 0.9 * score[best] and float(vectors[1 + j] @ vectors[1 + best]) < 0.85
-        ][:1]
+    def _extract(
+        self, question: str, focus: str, draft: _Draft, t0: float, timings: dict[str, float]
+    ) -> Iterator[Event]:
+        picks = extractive.pick(question, focus, draft.passages, self.terms(), self.retriever.embed)
         timings["first_token_ms"] = _ms(t0)
-        for j in sorted(chosen, key=lambda j: (candidates[j][0], candidates[j][1])):
-            i, s, e = candidates[j]
-            n = draft.cite(draft.passages[i], s, e, True)
-            sentence = _with_marker(texts[j], [n])
-            draft.sentences.append(sentence)
-            draft.cited_for.append([i])
-            yield Event("delta", sentence + " ")
+        for p in sorted(picks, key=lambda p: (p.passage, p.start)):
+            passage = draft.passages[p.passage]
+            n = draft.cite(passage, p.start, p.end, True)
+            draft.sentences.append(_with_marker(passage.text[p.start : p.end], [n]))
+            draft.cited_for.append([p.passage])
+            yield Event("delta", draft.sentences[-1] + " ")
 
     # ----- generative -----------------------------------------------------------------------
     def _generate(
@@ -249,7 +236,8 @@ class Engine:
                 timings,
                 tuple(draft.removed),
             )
-        notes = same_story_notes(draft) + disagreement_notes(draft)
+        notes = notes_.same_story(draft.sentences, draft.citations)
+        notes += notes_.disagreements(draft.citations, draft.passages, draft.cite)
         text = " ".join(draft.sentences)
         if notes:
             text += "\n\n" + "\n".join(notes)
@@ -295,108 +283,10 @@ def build_messages(question: str, passages: list[Passage]) -> list[dict[str, str
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
 
 
-def _quotable(text: str) -> list[tuple[int, int]]:
-    masked = cit.instruction_spans(text)
-    return [sp for sp in cit.sentence_spans(text, 0, len(text)) if sp not in masked and sp[1] - sp[0] > 20]
-
-
 def _with_marker(text: str, numbers: list[int]) -> str:
     marks = "".join(f"[{n}]" for n in dict.fromkeys(numbers))
     m = re.search(r"[.!?…]['\"”’]*$", text)
     return f"{text[: m.start()]} {marks}{text[m.start() :]}" if m else f"{text} {marks}"
-
-
-def same_story_notes(draft: _Draft) -> list[str]:
-    """Say so when one claim cites two articles that are the same story."""
-    notes = []
-    by_n = {c.n: c for c in draft.citations}
-    for sentence in draft.sentences:
-        ns = sorted(set(cit.markers(sentence)))
-        for a in ns:
-            for b in ns:
-                ca, cb = by_n[a], by_n[b]
-                if a < b and ca.cluster == cb.cluster and ca.doc_id != cb.doc_id:
-                    notes.append(
-                        f"[{a}] and [{b}] are two reports of the same story, not independent sources."
-                    )
-    return list(dict.fromkeys(notes))
-
-
-_QUALIFIERS = {
-    "over",
-    "nearly",
-    "about",
-    "almost",
-    "around",
-    "roughly",
-    "approximately",
-    "more",
-    "less",
-    "fewer",
-    "least",
-    "most",
-    "than",
-    "up",
-    "under",
-    "some",
-}
-
-
-def disagreement_notes(draft: _Draft) -> list[str]:
-    """Where a same-story passage words a cited claim differently (a name, a number, over/nearly)."""
-    notes = []
-    for c in list(draft.citations):
-        for p in draft.passages:
-            if p.cluster != c.cluster or p.doc_id == c.doc_id:
-                continue
-            s, e, score = cit.best_quote(c.quote, p.text)
-            if score < 0.4:
-                continue
-            diffs = _differences(c.quote, p.text[s:e])
-            if diffs:
-                m = draft.cite(p, s, e, True)
-                mine, theirs = diffs[0]
-                notes.append(
-                    f'Sources differ: [{c.n}] says "{mine}" where [{m}] says "{theirs}" '
-                    "(two reports of the same story)."
-                )
-    return list(dict.fromkeys(notes))
-
-
-def _differences(a: str, b: str) -> list[tuple[str, str]]:
-    """Pairs of differing names, numbers or quantity words between two versions of one claim."""
-    ka, kb = _keys(a), _keys(b)
-    only_a, only_b = [w for w in ka if w not in kb], [w for w in kb if w not in ka]
-    pairs = []
-    for x in only_a:
-        for y in only_b:
-            both_qualifiers = x.lower() in _QUALIFIERS and y.lower() in _QUALIFIERS
-            similar_names = x[0].isupper() and y[0].isupper() and _close(x, y)
-            both_numbers = x[0].isdigit() and y[0].isdigit()
-            if both_qualifiers or similar_names or both_numbers:
-                pairs.append((x, y))
-    return pairs
-
-
-def _keys(text: str) -> list[str]:
-    """Names (capitalised words), numbers, and quantity words right before a number."""
-    words = re.findall(r"\d[\d,.]*\d|\d|[^\W\d_]+", text)
-    stop = cit.stopwords()
-    keys = []
-    for i, w in enumerate(words):
-        near_number = any(x[0].isdigit() for x in words[i + 1 : i + 3])
-        is_name = w[0].isupper() and w.lower() not in stop
-        if w[0].isdigit() or is_name or (w.lower() in _QUALIFIERS and near_number):
-            keys.append(w)
-    return keys
-
-
-def _close(x: str, y: str) -> bool:
-    """Names one or two letters apart (Li / Le), not unrelated words."""
-    if abs(len(x) - len(y)) > 1 or x.lower() == y.lower():
-        return False
-    diff = sum(1 for p, q in zip(x.lower(), y.lower()) if p != q) + abs(len(x) - len(y))
-    return 0 < diff <= max(1, min(len(x), len(y)) // 3)
 
 
 def _ms(t0: float) -> float:
