@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +98,45 @@ def _format_summary(s: Any) -> str:
     if s.recovered:
         lines.append(f"  recovered: cleaned up {s.recovered} half-written article(s) from an interrupted run")
     return "\n".join(lines)
+
+
+@main.command()
+@click.option("--sizes", default="1000,10000,100000", show_default=True, help="Corpus sizes in chunks.")
+@click.option("--quick", is_flag=True, help="Smoke run: one 500-chunk corpus, 4 questions.")
+@click.option("--eval-items", type=int, help="Eval questions both pipelines answer (default 16; 0 skips).")
+@click.option("--backend", type=click.Choice(["local", "openai", "extractive"]), help="QA_BACKEND.")
+@click.option("--model", help="Model name or path (QA_MODEL, default qwen2.5-1.5b).")
+@click.option("--out", type=click.Path(path_type=Path), default="docs/BENCHMARKS.md", show_default=True)
+@click.option("--plot", type=click.Path(path_type=Path), default="docs/bench.png", show_default=True)
+@click.pass_context
+def bench(
+    ctx: click.Context,
+    sizes: str,
+    quick: bool,
+    eval_items: int | None,
+    backend: str | None,
+    model: str | None,
+    out: Path,
+    plot: Path,
+) -> None:
+    """Measure ingest, retrieval and answer speed (and accuracy) against plain llama-index.
+
+    Works in a temporary folder; writes the figures to --out and a plot to --plot.
+
+    Example: qa bench --quick --out /tmp/BENCH.md --plot /tmp/bench.png
+    """
+    from qa import bench as measure
+    from qa import report
+
+    options = measure.Options(sizes=tuple(int(s) for s in sizes.split(",")))
+    if quick:
+        options = measure.Options(sizes=(500,), real_embed_max=500, queries=20, eval_items=4)
+    if eval_items is not None:
+        options = replace(options, eval_items=eval_items)
+    settings = settings_from(ctx, backend=backend, model=model)
+    result = measure.run(settings, options, lambda line: click.echo(line, err=True))
+    report.write(result, out, plot)
+    click.echo(f"Wrote {out} and {plot} ({result.seconds / 60:.1f} minutes).")
 
 
 def _answer_options(f: Any) -> Any:

@@ -1,0 +1,306 @@
+"""`qa bench`: how fast the system is, and how it compares with a plain llama-index pipeline.
+
+Measured, each in a private folder under a temporary directory (the user's index is never used):
+- ingest: `qa index --json` in a subprocess on synthetic corpora (see `qa.corpus`) of each size:
+  wall time, chunks/s and the subprocess's peak RSS (from `os.wait4`); plus the embedder alone;
+- retrieval: our hybrid `Retriever.retrieve` (BM25 + Chroma + fusion) against llama-index's
+  default `VectorStoreIndex.as_retriever` on the same collection, p50/p95 over fixed queries
+  after warm-up (the first, cold query that builds the BM25 index is reported on its own);
+- answers: our engine against llama-index's default query engine on single-turn items of the eval
+  set over the indexed seeds (`qa.baseline.compare_answers`): accuracy, refusal of unanswerable
+  questions, first-token and total latency;
+- cold start: one `qa ask` subprocess per backend, from process start to exit.
+
+It does not measure answer quality beyond `qa.evaluate`'s lexical checks, concurrency, or a Chroma
+server; it does not tune anything. `qa.report` writes the results as Markdown and a plot.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+COLD_QUESTION = "Who launched Operation 1027?"
+Say = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Options:
+    sizes: tuple[int, ...] = (1000, 10000, 100000)
+    real_embed_max: int = 1000  # corpora up to this many chunks are embedded with MiniLM
+    queries: int = 50
+    warmup: int = 5
+    eval_items: int = 16  # single-turn eval items answered by both pipelines (0: skip)
+    cold_backends: tuple[str, ...] = ("local", "extractive")
+    query_embedder: str = "minilm"
+    seed: int = 0
+    workdir: Path | None = None
+
+
+@dataclass(frozen=True)
+class Ingest:
+    target: int
+    chunks: int
+    files: int
+    embedder: str
+    seconds: float  # run_index's own time (what `qa index` reports)
+    wall_seconds: float  # the whole subprocess, imports and model loading included
+    peak_rss_mb: float
+
+    @property
+    def chunks_per_s(self) -> float:
+        return self.chunks / max(self.seconds, 1e-9)
+
+
+@dataclass(frozen=True)
+class Latency:
+    p50: float
+    p95: float
+    mean: float
+    n: int
+    cold_ms: float = 0.0  # the first call, before warm-up
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    chunks: int
+    ours: Latency
+    baseline: Latency
+
+
+@dataclass(frozen=True)
+class Cold:
+    backend: str
+    seconds: float
+    peak_rss_mb: float
+    ok: bool
+
+
+@dataclass
+class Report:
+    started: str
+    machine: dict[str, str]
+    settings: dict[str, Any]
+    options: dict[str, Any]
+    embed_only_per_s: float = 0.0
+    ingest: list[Ingest] = field(default_factory=list)
+    retrieval: list[Retrieval] = field(default_factory=list)
+    items: list[Any] = field(default_factory=list)
+    cold: list[Cold] = field(default_factory=list)
+    load: dict[str, tuple[float, float, float]] = field(default_factory=dict)
+    peak_rss_mb: float = 0.0  # this process: retrieval and both answer pipelines
+    seconds: float = 0.0
+
+
+# ----- machine and processes --------------------------------------------------------------------
+def machine() -> dict[str, str]:
+    info = _read("/proc/cpuinfo").splitlines()
+    model = next((ln.split(":", 1)[1].strip() for ln in info if ln.startswith("model name")), "?")
+    flags = next((ln for ln in info if ln.startswith("flags")), "")
+    mem_kb = int((_read("/proc/meminfo").split() or ["", "0"])[1])
+    return {
+        "cpu": model,
+        "cores": str(os.cpu_count()),
+        "memory": f"{mem_kb / 2**20:.1f} GiB",
+        "avx512": "yes" if " avx512f" in flags else "no",
+        "python": sys.version.split()[0],
+        "platform": sys.platform,
+    }
+
+
+def _read(path: str) -> str:
+    return Path(path).read_text() if Path(path).is_file() else ""
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
+    env.update(ANONYMIZED_TELEMETRY="False", HF_HUB_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False")
+    return env
+
+
+def qa_command() -> list[str]:
+    script = Path(sys.executable).parent / "qa"
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "qa"]
+
+
+def run_measured(cmd: list[str]) -> tuple[float, float, int, str]:
+    """(wall seconds, peak RSS in MB, exit status, stdout) of one subprocess."""
+    with tempfile.TemporaryFile() as out:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.DEVNULL, env=_env())
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        return seconds, usage.ru_maxrss / 1024, proc.returncode, out.read().decode("utf-8", "replace")
+
+
+# ----- ingest -----------------------------------------------------------------------------------
+def ingest(folder: Path, data_dir: Path, embedder: str, target: int) -> Ingest:
+    cmd = qa_command() + ["--data-dir", str(data_dir), "index", str(folder), "--embedder", embedder, "--json"]
+    wall, peak, status, out = run_measured(cmd)
+    if status != 0:
+        raise RuntimeError(f"`{' '.join(cmd)}` failed with status {status}")
+    summary = json.loads(out)
+    return Ingest(target, summary["chunks"], summary["files"], embedder, summary["seconds"], wall, peak)
+
+
+def embed_only(embedder: Any, texts: list[str]) -> float:
+    """Texts per second for the embedder alone, after one warm-up batch."""
+    embedder.embed(texts[:8])
+    t0 = time.perf_counter()
+    embedder.embed(texts)
+    return len(texts) / (time.perf_counter() - t0)
+
+
+# ----- retrieval --------------------------------------------------------------------------------
+def queries(sentences: list[str], n: int, seed: int) -> list[str]:
+    """Fixed queries: the opening words of sampled sentences, plus seed questions."""
+    rng = random.Random(seed + 1)
+    picked = [" ".join(s.split()[:8]) for s in rng.sample(sentences, min(n, len(sentences)))]
+    return ([COLD_QUESTION, "How many civilians have been displaced?"] + picked)[:n]
+
+
+def time_calls(call: Callable[[str], object], qs: list[str], warmup: int) -> Latency:
+    t0 = time.perf_counter()
+    call(qs[0])
+    cold = (time.perf_counter() - t0) * 1000
+    for q in qs[:warmup]:
+        call(q)
+    ms = []
+    for q in qs:
+        t0 = time.perf_counter()
+        call(q)
+        ms.append((time.perf_counter() - t0) * 1000)
+    return Latency(*_p50_p95(ms), float(np.mean(ms)), len(ms), cold)
+
+
+def _p50_p95(values: list[float]) -> tuple[float, float]:
+    return (float(np.percentile(values, 50)), float(np.percentile(values, 95))) if values else (0.0, 0.0)
+
+
+def retrieval(settings: Settings, embedder: Any, qs: list[str], warmup: int, chunks: int) -> Retrieval:
+    from index.store import Store
+    from qa import baseline
+    from qa.retrieve import Retriever
+
+    store = Store(settings)
+    ours = Retriever(store, embedder)
+    base = baseline.retriever(store, embedder, settings.k)
+    return Retrieval(
+        chunks,
+        time_calls(lambda q: ours.retrieve(q, settings.k), qs, warmup),
+        time_calls(base.retrieve, qs, warmup),
+    )
+
+
+def answer_settings(settings: Settings, data_dir: Path) -> Settings:
+    """Settings for a private seeds index; a named local model is resolved to its file once."""
+    if settings.backend == "local":
+        from index.models import model_path
+
+        settings = dataclasses.replace(settings, model=str(model_path(settings.model, settings.model_dir)))
+    return dataclasses.replace(settings, data_dir=data_dir, chroma_url=None, collection="bench")
+
+
+def cold_ask(settings: Settings, backend: str) -> Cold:
+    """One `qa ask` from process start to exit, on the indexed seeds."""
+    cmd = qa_command() + ["--data-dir", str(settings.data_dir), "--collection", settings.collection]
+    cmd += ["ask", COLD_QUESTION, "--backend", backend, "--json"]
+    if backend == "local":
+        cmd += ["--model", settings.model]
+    seconds, peak, status, out = run_measured(cmd)
+    ok = status == 0 and "Three Brotherhood Alliance" in out
+    return Cold(backend, seconds, peak, ok)
+
+
+# ----- the whole run ------------------------------------------------------------------------------
+def run(settings: Settings, options: Options, say: Say = lambda s: None) -> Report:
+    """Every measurement above, in order; `say` gets one line per step (progress)."""
+    import resource
+    from datetime import UTC, datetime
+
+    t0 = time.perf_counter()
+    report = Report(
+        datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        machine(),
+        {"backend": settings.backend, "model": settings.model, "k": settings.k,
+         "chunk_tokens": settings.chunk_tokens, "threads": settings.threads, "embedder": settings.embedder},
+        {k: str(v) for k, v in dataclasses.asdict(options).items()},
+    )  # fmt: skip
+    report.load["start"] = os.getloadavg()
+    with tempfile.TemporaryDirectory(dir=options.workdir) as tmp:
+        _speed(settings, options, Path(tmp), report, say)
+        _answers(settings, options, Path(tmp), report, say)
+    report.load["end"] = os.getloadavg()
+    report.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _speed(settings: Settings, options: Options, tmp: Path, report: Report, say: Say) -> None:
+    from index.embedding import make_embedder
+    from qa import corpus
+
+    sentences = corpus.pool(SEEDS)
+    qs = queries(sentences, options.queries, options.seed)
+    query_embedder = make_embedder(dataclasses.replace(settings, embedder=options.query_embedder))
+    report.embed_only_per_s = embed_only(query_embedder, _sample_texts(sentences, 256, options.seed))
+    say(f"embedder alone: {report.embed_only_per_s:.0f} chunk-sized texts/s")
+    for size in options.sizes:
+        folder, data = tmp / f"corpus-{size}", tmp / f"index-{size}"
+        corpus.write_corpus(folder, size, sentences, settings.chunk_tokens, options.seed)
+        embedder = options.query_embedder if size <= options.real_embed_max else "hash"
+        result = ingest(folder, data, embedder, size)
+        report.ingest.append(result)
+        say(f"ingest {result.chunks} chunks ({embedder}): {result.seconds:.1f} s, "
+            f"{result.chunks_per_s:.0f} chunks/s, peak {result.peak_rss_mb:.0f} MB")  # fmt: skip
+        store_settings = dataclasses.replace(settings, data_dir=data, chroma_url=None, collection="articles")
+        r = retrieval(store_settings, query_embedder, qs, options.warmup, result.chunks)
+        report.retrieval.append(r)
+        say(f"retrieve at {r.chunks}: ours p50 {r.ours.p50:.1f} ms, baseline p50 {r.baseline.p50:.1f} ms")
+
+
+def _sample_texts(sentences: list[str], n: int, seed: int) -> list[str]:
+    """Chunk-sized texts (about 100 words) for timing the embedder alone."""
+    rng = random.Random(seed + 2)
+    return [" ".join(rng.sample(sentences, 5)) for _ in range(n)]
+
+
+def _answers(settings: Settings, options: Options, tmp: Path, report: Report, say: Say) -> None:
+    from qa.baseline import compare_answers, pick_items
+    from qa.evaluate import load_items
+
+    answer = answer_settings(settings, tmp / "seeds-index")
+    if options.eval_items and answer.backend != "extractive":
+        items = pick_items(load_items(), options.eval_items)
+        report.items = compare_answers(answer, items, SEEDS)
+        ours = sum(r.ours_ok for r in report.items)
+        base = sum(r.base_ok for r in report.items)
+        say(f"answers: ours {ours}/{len(items)} correct, baseline {base}/{len(items)}")
+    else:
+        from index.embedding import make_embedder
+        from index.ingest import run_index
+        from index.store import Store
+
+        run_index(Store(answer), make_embedder(answer), [str(SEEDS)], answer.chunk_tokens)
+    for backend in options.cold_backends:
+        if backend != "local" or answer.backend == "local":
+            report.cold.append(cold_ask(answer, backend))
+            say(f"cold qa ask ({backend}): {report.cold[-1].seconds:.1f} s")

@@ -1,0 +1,235 @@
+"""Write a `qa bench` run as `docs/BENCHMARKS.md` plus a PNG plot, from its `bench.Report`.
+
+Everything in the Markdown is computed from the run (figures, ratios ours / baseline, machine,
+load average); the fixed text only says how each figure was measured. The plot needs matplotlib
+(`pip install -e '.[bench]'`) and uses its Agg backend, so no display is needed.
+
+It does not measure anything, compare runs or keep history: each run overwrites the file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from qa.baseline import ItemRun
+from qa.bench import Report
+
+CORPORA = """\
+Synthetic corpora, built locally and deterministically (seed {seed}) by `qa/corpus.py`: each article
+is a date line, a title and 40–80 sentences drawn at random from a pool of real English sentences
+already on the machine — the three seed articles plus the docstrings of Python's standard library
+(no download). Articles average about 8 chunks of {chunk_tokens} tokens, like a long news story.
+Each corpus is indexed by the real `qa index --json` in a subprocess (chunking, embedding, Chroma
+writes, manifest, near-duplicate clustering); peak memory is that subprocess's `ru_maxrss`.
+Corpora up to {real_max} chunks are embedded with the real `{embedder}` embedder; larger ones with
+the hashing embedder (same 384 dimensions, unit vectors), because embedding 100k chunks with MiniLM
+takes longer than the whole benchmark may. Their "MiniLM estimate" adds the measured time of the
+embedder alone ({embed_rate:.0f} texts/s) to the measured hash-ingest time. Retrieval queries are
+always embedded with `{embedder}`, so query latency includes the real query embedding; on hash-embedded
+corpora the dense ranking is meaningless but its cost is that of the real code path."""
+
+
+def ratio(ours: float, base: float) -> str:
+    return f"{ours / base:.2f}" if base else "n/a"
+
+
+def write(report: Report, out: Path, png: Path | None) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    parts = [_head(report), _ingest(report), _retrieval(report), _answers(report), _cold(report)]
+    if png is not None:
+        plot(report, png)
+        rel = png.relative_to(out.parent) if png.is_relative_to(out.parent) else png
+        parts.insert(3, f"![retrieval latency and ingest time against corpus size]({rel})\n")
+    out.write_text("\n".join(parts), encoding="utf-8")
+
+
+def _head(r: Report) -> str:
+    m, s, o = r.machine, r.settings, r.options
+    load = " → ".join(f"{k} {' / '.join(f'{x:.2f}' for x in v)}" for k, v in r.load.items())
+    return f"""# Benchmarks
+
+Produced by `qa bench` on {r.started} in {r.seconds / 60:.1f} minutes. Re-run it to refresh this file.
+
+- **Machine**: {m["cpu"]}, {m["cores"]} cores (AVX512: {m["avx512"]}), {m["memory"]} RAM, Python {m["python"]}
+- **Load average** (1/5/15 min): {load}. Other jobs shared the machine; figures are for this load.
+- **Settings**: backend `{s["backend"]}`, model `{Path(str(s["model"])).name}`, k={s["k"]},
+  chunks of {s["chunk_tokens"]} tokens, {s["threads"]} threads; sizes {o["sizes"]}
+- **Peak memory of the bench process** (retrieval + both answer pipelines, LLM loaded): {r.peak_rss_mb:.0f} MB
+"""
+
+
+def _ingest(r: Report) -> str:
+    lines = [
+        "## Ingest",
+        "",
+        CORPORA.format(
+            seed=r.options["seed"],
+            chunk_tokens=r.settings["chunk_tokens"],
+            real_max=r.options["real_embed_max"],
+            embed_rate=r.embed_only_per_s,
+            embedder=r.options["query_embedder"],
+        ),
+        "",
+        "| chunks | articles | embedder | ingest s | chunks/s | peak RSS MB | process wall s "
+        "| MiniLM estimate s |",
+        "|---:|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    for i in r.ingest:
+        est = i.seconds if i.embedder != "hash" else i.seconds + i.chunks / max(r.embed_only_per_s, 1e-9)
+        lines.append(
+            f"| {i.chunks} | {i.files} | {i.embedder} | {i.seconds:.1f} | {i.chunks_per_s:.0f} "
+            f"| {i.peak_rss_mb:.0f} | {i.wall_seconds:.1f} | {est:.0f} |"
+        )
+    lines.append(f"\nThe embedder alone: {r.embed_only_per_s:.0f} chunk-sized texts/s.\n")
+    return "\n".join(lines)
+
+
+def _retrieval(r: Report) -> str:
+    lines = [
+        "## Retrieval latency",
+        "",
+        f"k={r.settings['k']}, {r.options['queries']} fixed queries after {r.options['warmup']} warm-up "
+        "queries, one process, milliseconds. **Ours**: `Retriever.retrieve` (MiniLM query embedding, "
+        "Chroma top 20, BM25 top 20, rank fusion, manifest check). **Baseline**: llama-index "
+        "`VectorStoreIndex.from_vector_store(...).as_retriever(similarity_top_k=k)` on the same "
+        "collection (query embedding + Chroma only). *Cold* is the very first query (ours builds "
+        "and caches the BM25 index then).",
+        "",
+        "| chunks | ours p50 | ours p95 | baseline p50 | baseline p95 | ratio p50 | ratio p95 "
+        "| ours cold | baseline cold |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for x in r.retrieval:
+        o, b = x.ours, x.baseline
+        lines.append(
+            f"| {x.chunks} | {o.p50:.1f} | {o.p95:.1f} | {b.p50:.1f} | {b.p95:.1f} | {ratio(o.p50, b.p50)} "
+            f"| {ratio(o.p95, b.p95)} | {o.cold_ms:.0f} | {b.cold_ms:.0f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _answers(r: Report) -> str:
+    if not r.items:
+        return "## Answers against the baseline\n\nNot run (extractive backend or `--eval-items 0`).\n"
+    ans = [i for i in r.items if i.answerable]
+    una = [i for i in r.items if not i.answerable]
+    rows = [
+        ("answer accuracy (answerable)", _share(ans, "ours_ok"), _share(ans, "base_ok")),
+        ("refusal (unanswerable)", _share(una, "ours_ok"), _share(una, "base_ok")),
+        ("first token p50 ms (answerable)", _p50(ans, "ours_first_ms"), _p50(ans, "base_first_ms")),
+        ("total p50 ms (answerable)", _p50(ans, "ours_total_ms"), _p50(ans, "base_total_ms")),
+        ("total p95 ms (answerable)", _p95(ans, "ours_total_ms"), _p95(ans, "base_total_ms")),
+        ("total p50 ms (unanswerable)", _p50(una, "ours_total_ms"), _p50(una, "base_total_ms")),
+    ]
+    lines = [
+        "## Answers against the baseline",
+        "",
+        f"{len(ans)} answerable and {len(una)} unanswerable single-turn questions from "
+        "`tests/eval/questions.json` (spread evenly over the set), over the three seed articles indexed "
+        f"with `{r.settings['embedder']}`, both pipelines with the same embedder, the same LLM "
+        f"(`{Path(str(r.settings['model'])).name}`, one loaded copy) and k={r.settings['k']}. "
+        "**Ours**: `Engine.ask` (hybrid retrieval, coverage gate, grounded sentences). **Baseline**: "
+        "llama-index `as_query_engine(llm=..., similarity_top_k=k, streaming=True)` with the default "
+        "response synthesizer. Correct = an accepted answer variant appears (`qa.evaluate.answer_correct`) "
+        "and the answer is not a refusal; refusal = our `refused` flag or `qa.evaluate.refusal_like`. "
+        "Multi-turn items are left out: the plain query engine keeps no conversation (see `qa eval`).",
+        "",
+        "| measure | ours | baseline | ratio ours/baseline |",
+        "|---|---:|---:|---:|",
+    ]
+    for name, ours, base in rows:
+        fmt = "{:.2f}" if "ms" not in name else "{:.0f}"
+        lines.append(f"| {name} | {fmt.format(ours)} | {fmt.format(base)} | {ratio(ours, base)} |")
+    lines += ["", "<details><summary>Per question</summary>", "", _per_item(r.items), "</details>", ""]
+    return "\n".join(lines)
+
+
+def _per_item(items: list[ItemRun]) -> str:
+    lines = ["| id | ours | baseline | ours total ms | baseline total ms | ours says | baseline says |"]
+    lines.append("|---|---|---|---:|---:|---|---|")
+    for i in items:
+        lines.append(
+            f"| {i.id} | {'ok' if i.ours_ok else 'wrong'} | {'ok' if i.base_ok else 'wrong'} "
+            f"| {i.ours_total_ms:.0f} | {i.base_total_ms:.0f} | {_cell(i.ours_text)} | {_cell(i.base_text)} |"
+        )
+    return "\n".join(lines)
+
+
+def _cell(text: str, limit: int = 90) -> str:
+    text = " ".join(text.split()).replace("|", "/")
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _share(items: list[ItemRun], attr: str) -> float:
+    return float(np.mean([getattr(i, attr) for i in items])) if items else 0.0
+
+
+def _p50(items: list[ItemRun], attr: str) -> float:
+    return float(np.percentile([getattr(i, attr) for i in items], 50)) if items else 0.0
+
+
+def _p95(items: list[ItemRun], attr: str) -> float:
+    return float(np.percentile([getattr(i, attr) for i in items], 95)) if items else 0.0
+
+
+def _cold(r: Report) -> str:
+    lines = [
+        "## Cold `qa ask`",
+        "",
+        'One `qa --data-dir <seeds index> ask "Who launched Operation 1027?" --json` subprocess per '
+        "backend, from process start to exit (imports, model loading, retrieval, answer). The model "
+        "file is in the page cache from earlier steps, so this is a cold process, not a cold disk.",
+        "",
+        "| backend | seconds | peak RSS MB | correct answer |",
+        "|---|---:|---:|---|",
+    ]
+    lines += [
+        f"| {c.backend} | {c.seconds:.1f} | {c.peak_rss_mb:.0f} | {'yes' if c.ok else 'no'} |" for c in r.cold
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def plot(report: Report, png: Path) -> None:
+    """Retrieval p50/p95 (ours, baseline) and ingest time against corpus size, log x axes."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2), dpi=110)
+    sizes = [x.chunks for x in report.retrieval]
+    for name, color, pick in (
+        ("ours", "tab:blue", lambda x: x.ours),
+        ("baseline", "tab:orange", lambda x: x.baseline),
+    ):
+        left.plot(sizes, [pick(x).p50 for x in report.retrieval], "o-", color=color, label=f"{name} p50")
+        left.plot(sizes, [pick(x).p95 for x in report.retrieval], "s--", color=color, label=f"{name} p95")
+    _axes(left, "Retrieval latency per query", "milliseconds")
+    for embedder, marker in (("minilm", "o"), ("hash", "D")):
+        done = [i for i in report.ingest if i.embedder == embedder]
+        if done:
+            label = f"measured, {embedder} embedder"
+            right.plot([i.chunks for i in done], [i.seconds for i in done], marker + "-", label=label)
+    hashed = [i for i in report.ingest if i.embedder == "hash"]
+    if hashed and report.options["query_embedder"] != "hash":
+        rate = max(report.embed_only_per_s, 1e-9)
+        estimate = [i.seconds + i.chunks / rate for i in hashed]
+        right.plot([i.chunks for i in hashed], estimate, "^:", color="tab:gray", label="MiniLM estimate")
+    right.set_yscale("log")
+    _axes(right, "Ingest time (qa index)", "seconds (log)")
+    fig.suptitle(f"qa bench, {report.started}, load {report.load.get('start', (0,))[0]:.1f}", fontsize=10)
+    fig.tight_layout()
+    png.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(png)
+    plt.close(fig)
+
+
+def _axes(ax: object, title: str, ylabel: str) -> None:
+    ax.set_xscale("log")  # type: ignore[attr-defined]
+    ax.set_xlabel("corpus size (chunks, log)")  # type: ignore[attr-defined]
+    ax.set_ylabel(ylabel)  # type: ignore[attr-defined]
+    ax.set_title(title, fontsize=10)  # type: ignore[attr-defined]
+    ax.grid(True, which="both", alpha=0.3)  # type: ignore[attr-defined]
+    ax.legend(fontsize=8)  # type: ignore[attr-defined]
