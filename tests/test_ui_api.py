@@ -196,3 +196,26 @@ def test_a_full_queue_gets_503_busy_with_retry_after(served):
         engine.release.set()
         first.join(timeout=10)
         assert c.post("/api/ask", json={"question": "q"}).json()["answer"] == "ok"
+
+
+def test_admin_upload_is_off_by_default_and_indexes_new_articles_when_on(served, tmp_path):
+    from ui import chat
+    from ui.gate import Gate
+
+    with TestClient(create_app(served)) as c:
+        assert "Admin: add articles" not in c.get("/chat/config").text
+    admin = dataclasses.replace(served, admin=True)
+    with TestClient(create_app(admin)) as c:
+        assert "Admin: add articles" in c.get("/chat/config").text
+    upload = tmp_path / "zebra.txt"
+    upload.write_text("Zebras in Kenya\n\nThe Grevy zebra population in Kenya rose to 3,000 in 2024.\n")
+    gate = Gate(_engine(admin), 2)
+    assert "1 indexed" in chat._indexer(gate, admin)([str(upload)])
+    answer = gate.ask("How many Grevy zebras live in Kenya?")
+    assert not answer.refused and "zebra" in answer.citations[0].source
+
+
+def _engine(settings):
+    from qa.engine import build_engine
+
+    return build_engine(settings)

@@ -50,3 +50,32 @@ def serving(settings: Settings, engine: object = None) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=15)
+
+
+@contextlib.contextmanager
+def serving_process(settings: Settings) -> Iterator[str]:
+    """`qa serve` as its own process (no GIL shared with the test's clients); yields its URL."""
+    import os
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    env = {**os.environ, "QA_DATA_DIR": str(settings.data_dir), "QA_EMBEDDER": settings.embedder}
+    args = ["serve", "--backend", settings.backend, "--port", str(settings.port)]
+    proc = subprocess.Popen([sys.executable, "-m", "qa", *args], env=env, cwd=ROOT)
+    url = f"http://127.0.0.1:{settings.port}"
+    try:
+        for _ in range(150):  # bounded wait: 30 s
+            with contextlib.suppress(OSError):
+                urllib.request.urlopen(f"{url}/api/health", timeout=2)
+                break
+            if proc.poll() is not None:
+                raise RuntimeError(f"qa serve exited with {proc.returncode}")
+            time.sleep(0.2)
+        else:
+            raise RuntimeError("qa serve did not start within 30 s")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)

@@ -100,6 +100,8 @@ def _pages(app: Any, gr: Any) -> None:
         return response
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # the web component preloads its CSS from /assets/ at the server root
+    app.mount("/assets", StaticFiles(directory=gradio_js.parent / "assets"), name="gradio-assets")
 
 
 def _middleware(app: Any, settings: Settings) -> None:

@@ -66,7 +66,7 @@ CSS = """
 .qa-ok { background: #dcfce7; color: #166534; }
 .qa-no { background: #fee2e2; color: #991b1b; }
 .qa-closest { background: #e5e7eb; color: #374151; }
-.qa-passage { font-size: .92em; line-height: 1.45; white-space: pre-wrap;
+.qa-passage { font-size: .92em; line-height: 1.45;
   color: var(--body-text-color-subdued); }
 .qa-passage mark { background: #fef08a; color: #111827; padding: 0 .1em; border-radius: 2px; }
 .qa-src { font-size: .75em; color: var(--body-text-color-subdued); margin-top: .3em; font-family: monospace; }
