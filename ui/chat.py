@@ -51,7 +51,8 @@ def build_chat(gate: Gate, settings: Settings) -> gr.Blocks:
                 sources = gr.HTML(render.EMPTY_SOURCES, elem_id="qa-sources")
         outputs = [question, chatbot, turns, rewritten, sources]
         go = dict(fn=_respond(gate), inputs=[question, chatbot, turns], outputs=outputs, api_name="chat")
-        asked = [send.click(**go), question.submit(**{**go, "api_name": False})]  # type: ignore[arg-type]
+        enter = {**go, "api_name": "chat_enter", "api_visibility": "private"}
+        asked: list[Any] = [send.click(**go), question.submit(**enter)]
         stop.click(None, cancels=asked, api_visibility="private")
         clear.click(_clear, outputs=outputs, api_visibility="private")
         if settings.admin:
