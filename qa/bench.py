@@ -246,8 +246,8 @@ def run(settings: Settings, options: Options, say: Say = lambda s: None) -> Repo
     )  # fmt: skip
     report.load["start"] = os.getloadavg()
     with tempfile.TemporaryDirectory(dir=options.workdir) as tmp:
+        _answers(settings, options, Path(tmp), report, say)  # first: a model problem shows early
         _speed(settings, options, Path(tmp), report, say)
-        _answers(settings, options, Path(tmp), report, say)
     report.load["end"] = os.getloadavg()
     report.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     report.seconds = time.perf_counter() - t0
