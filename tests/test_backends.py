@@ -1,0 +1,118 @@
+"""Real LLM backends: the small GGUF model in-process, and the same model behind a real
+OpenAI-compatible server (llama-cpp-python's) on loopback."""
+
+import dataclasses
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from index.articles import read_text
+from index.embedding import make_embedder
+from index.errors import ModelUnavailableError
+from index.ingest import run_index
+from index.models import model_path
+from index.settings import Settings
+from index.store import Store
+from qa.citations import split_sentences, strip_markers, support
+from qa.engine import build_engine
+
+from .conftest import SEEDS, free_port
+
+pytestmark = pytest.mark.slow
+SMALL = "smollm2-135m"
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory):
+    root = tmp_path_factory.mktemp("backends")
+    shutil.copytree(SEEDS, root / "seeds")
+    settings = Settings(data_dir=root / "data", backend="local", model=SMALL, k=4)
+    run_index(Store(settings), make_embedder(settings), [str(root / "seeds")], settings.chunk_tokens)
+    return settings
+
+
+def assert_grounded(answer):
+    """Whatever the model said, what reaches the user is backed by the passages it cites."""
+    for c in answer.citations:
+        assert read_text(c.source)[c.start : c.end] == c.quote
+    if answer.refused:
+        return
+    quotes = {c.n: c.quote for c in answer.citations}
+    for sentence in split_sentences(answer.answer.split("\n\n")[0]):
+        cited = [quotes[int(n)] for n in __import__("re").findall(r"\[(\d+)\]", sentence)]
+        assert cited and max(support(strip_markers(sentence), q) for q in cited) >= 0.5, sentence
+
+
+def test_local_model_refuses_off_topic_and_stays_grounded(indexed):
+    engine = build_engine(indexed)
+    off = engine.ask("Who won the 2022 World Cup?")
+    assert off.refused and off.model == SMALL
+    near = engine.ask("How many casualties have both sides inflicted on each other?")
+    assert near.model == SMALL and near.timings["first_token_ms"] > 0
+    assert_grounded(near)
+    on = engine.ask("Who launched Operation 1027?")
+    assert_grounded(on)
+
+
+@pytest.fixture(scope="module")
+def openai_server(indexed):
+    port = free_port()
+    gguf = model_path(SMALL, indexed.model_dir)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(gguf),
+            "--model_alias",
+            "smollm2",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_ctx",
+            "2048",
+            "--n_threads",
+            "1",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        for _ in range(150):  # bounded wait: 30 s
+            try:
+                urllib.request.urlopen(f"{url}/models", timeout=1)
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    raise RuntimeError("llama_cpp.server exited") from None
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("llama_cpp.server did not start within 30 s")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_openai_backend_against_a_real_server_on_loopback(indexed, openai_server):
+    settings = dataclasses.replace(indexed, backend="openai", openai_base_url=openai_server, model="smollm2")
+    answer = build_engine(settings).ask("Who launched Operation 1027?")
+    assert answer.model == "smollm2"
+    assert answer.timings["total_ms"] >= answer.timings["first_token_ms"] > 0
+    assert_grounded(answer)
+    assert build_engine(settings).ask("What is the capital of France?").refused
+
+
+def test_openai_backend_with_the_server_down_says_what_to_check(indexed):
+    settings = dataclasses.replace(
+        indexed, backend="openai", model="m", openai_base_url=f"http://127.0.0.1:{free_port()}/v1"
+    )
+    with pytest.raises(ModelUnavailableError, match="QA_OPENAI_BASE_URL"):
+        build_engine(settings).ask("Who launched Operation 1027?")
