@@ -136,7 +136,7 @@ class Store:
     def clusters(self) -> dict[str, str]:
         return {r.doc_id: r.cluster for r in self.manifest().values()}
 
-    def _bump(self, change: Callable[[dict[str, FileRecord]], None]) -> None:
+    def _bump(self, change: Callable[[dict[str, FileRecord]], object]) -> None:
         """Advance the generation; apply our own change to the cached manifest if it was current."""
         gen = self.generation() + 1
         self.files.upsert(

@@ -44,7 +44,11 @@ def windows(text: str) -> list[tuple[int, int]]:
 
 
 def pick(
-    question: str, focus: str, passages: list[Passage], terms: rel.Terms, embed: Callable[[list[str]], np.ndarray]
+    question: str,
+    focus: str,
+    passages: list[Passage],
+    terms: rel.Terms,
+    embed: Callable[[list[str]], np.ndarray],
 ) -> list[Pick]:
     """Best one or two windows, or [] when none answers the question.
 

@@ -34,6 +34,7 @@ class Terms:
     def known(self, words: frozenset[str]) -> frozenset[str]:
         return frozenset(w for w in words if self.counts.get(w, 0))
 
+
 _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december|"
     "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
@@ -94,8 +95,9 @@ def gives_reason(text: str) -> bool:
 _TYPE_WORDS = {"year", "date", "day", "month", "number", "percentag", "name", "time"}
 
 
-def coverage(question: str, text: str, terms: Terms, skip_type_words: bool = False,
-             known_only: bool = False) -> float:
+def coverage(
+    question: str, text: str, terms: Terms, skip_type_words: bool = False, known_only: bool = False
+) -> float:
     """IDF-weighted share of the question's content words present in `text`.
 
     With `skip_type_words`, words that only name the kind of answer ("year", "number") are left

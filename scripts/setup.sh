@@ -57,16 +57,18 @@ case "$mode" in
     exec .venv/bin/qa serve
     ;;
   test)
-    install test smollm2 qwen0.5b
+    install test smollm2
     if ! command -v chromium >/dev/null 2>&1; then
       say "installing Debian's chromium for the browser tests"
       if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null
       else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi
     fi
-    say "lint"
+    say "lint and types"
     .venv/bin/ruff check qa ui index tests
+    .venv/bin/ruff format --check qa ui index tests
+    .venv/bin/mypy
     say "tests"
-    exec .venv/bin/python -m pytest "$@"
+    .venv/bin/python -m pytest "$@"
     ;;
   install)
     install "local,openai,test" "$@"
