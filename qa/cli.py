@@ -312,7 +312,10 @@ def eval_(
     for chunk in _ints(chunks):
         for k in _ints(ks):
             settings = settings_from(ctx, backend=backend, model=model, k=k, chunk_tokens=chunk)
-            reports.append(ev.evaluate(settings, items, seeds))
+            with click.progressbar(
+                items, label=f"k={settings.k} chunk={settings.chunk_tokens}", file=sys.stderr
+            ) as bar:
+                reports.append(ev.evaluate(settings, items, seeds, progress=lambda _: bar))
     if as_json:
         click.echo(
             json.dumps(

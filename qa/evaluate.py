@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -112,13 +113,19 @@ def refusal_like(text: str) -> bool:
     return bool(_REFUSAL.search(text))
 
 
-def evaluate(settings: Settings, items: list[Item], seeds: Path, label: str = "") -> Report:
+def evaluate(
+    settings: Settings,
+    items: list[Item],
+    seeds: Path,
+    label: str = "",
+    progress: Callable[[list[Item]], Iterable[Item]] = lambda x: x,
+) -> Report:
     from qa.engine import build_engine
 
     settings = _eval_index(settings, seeds)
     engine = build_engine(settings)
     report = Report(label or f"{engine.model_name} k={settings.k} chunk={settings.chunk_tokens}")
-    for item in items:
+    for item in progress(items):
         if item.turns:
             report.results.append(_conversation(engine, item))
         else:
@@ -237,7 +244,7 @@ def _mean(values: list[Any]) -> float:
 def gate(report: Report, key: str, floors_path: Path = FLOORS) -> list[str]:
     """Metrics below their recorded floor for this backend key (e.g. "extractive")."""
     floors = json.loads(floors_path.read_text())
-    if key not in floors:
+    if key not in floors or key == "about":
         return [f"no floors recorded for {key!r} in {floors_path}; record them first"]
     return [
         f"{name} {report.metrics[name]:.3f} < floor {floor:.3f}"

@@ -1,0 +1,69 @@
+"""The evaluation: metric definitions on known results, and the gate on a real extractive run."""
+
+import dataclasses
+import json
+
+import pytest
+
+from index.settings import Settings
+from qa import engine as engine_module
+from qa import evaluate as ev
+
+from .conftest import SEEDS
+
+
+def test_question_set_has_the_required_mix():
+    items = ev.load_items()
+    answerable = [i for i in items if i.answerable and not i.turns]
+    unanswerable = [i for i in items if not i.answerable]
+    conversations = [i for i in items if i.turns]
+    assert len(answerable) >= 30 and len(unanswerable) >= 8 and len(conversations) >= 5
+    assert all(i.answers and i.sources for i in answerable)
+    assert any(i.cues for i in unanswerable)  # near misses the articles say are unknown
+    assert all(len(c.turns) >= 2 for c in conversations)
+
+
+def test_answer_matching_ignores_case_markers_and_quote_style():
+    item = ev.Item("x", "q", True, answers=("Myanmar’s access",))
+    assert ev.answer_correct(item, "It reduced MYANMAR'S [2] access.")
+    assert ev.answer_correct(item, "About 40% of myanmar’s  access [1].")
+    assert not ev.answer_correct(item, "About 40% of Myanmar access [1].")
+    assert ev.refusal_like("The articles don't say. The closest passages are listed below.")
+
+
+def test_metrics_follow_their_definitions():
+    R = ev.Result
+    results = [
+        R("a1", "q", "x", False, True, "answerable", hit=True, rr=1.0, valid=2, citations=2,
+          supported_answer=True, total_ms=100, first_token_ms=10),
+        R("a2", "q", "x", True, False, "answerable", hit=True, rr=0.5, valid=1, citations=1,
+          total_ms=300, first_token_ms=30),
+        R("u1", "q", "x", True, True, "unanswerable", valid=0, citations=1, total_ms=50, first_token_ms=5),
+        R("c1", "q", "x", False, False, "followup", valid=1, citations=1, total_ms=200, first_token_ms=20),
+    ]
+    m = ev.metrics(results)
+    assert m["answer_accuracy"] == 0.5 and m["false_refusal_rate"] == 0.5
+    assert m["hit_at_k"] == 1.0 and m["mrr"] == 0.75
+    assert m["citation_validity"] == 4 / 5 and m["citation_support"] == 1.0
+    assert m["refusal_rate"] == 1.0 and m["followup_accuracy"] == 0.0
+
+
+@pytest.mark.slow
+def test_gate_passes_on_main_and_fails_on_a_deliberate_regression(tmp_path, monkeypatch):
+    settings = Settings(data_dir=tmp_path / "data", backend="extractive")
+    items = ev.load_items()
+    good = ev.evaluate(settings, items, SEEDS)
+    assert ev.gate(good, "extractive") == [], good.metrics
+    floors = json.loads(ev.FLOORS.read_text())["extractive"]
+    assert set(floors) == set(ev.GATED)  # every gated metric has a floor
+
+    real = engine_module.make_citation
+
+    def off_by_one(n, p, start, end, supported):  # a regression: offsets drift from their quotes
+        citation = real(n, p, start, end, supported)
+        return dataclasses.replace(citation, start=citation.start + 1, end=citation.end + 1)
+
+    monkeypatch.setattr(engine_module, "make_citation", off_by_one)
+    bad = ev.evaluate(settings, items, SEEDS)
+    problems = ev.gate(bad, "extractive")
+    assert any(p.startswith("citation_validity") for p in problems), bad.metrics
