@@ -2,7 +2,7 @@
 
 Measured, each in a private folder under a temporary directory (the user's index is never used):
 - ingest: `qa index --json` in a subprocess on synthetic corpora (see `qa.corpus`) of each size:
-  wall time, chunks/s and the subprocess's peak RSS (from `os.wait4`); plus the embedder alone;
+  wall time, chunks/s and the subprocess's peak RSS (`ru_maxrss`); plus the embedder alone;
 - retrieval: our hybrid `Retriever.retrieve` (BM25 + Chroma + fusion) against llama-index's
   default `VectorStoreIndex.as_retriever` on the same collection, p50/p95 over fixed queries
   after warm-up (the first, cold query that builds the BM25 index is reported on its own);
@@ -21,6 +21,7 @@ import dataclasses
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -139,16 +140,28 @@ def qa_command() -> list[str]:
     return [str(script)] if script.is_file() else [sys.executable, "-m", "qa"]
 
 
+# A fork's peak RSS starts at its parent's size (the bench process may hold an LLM), so the command
+# runs under this small launcher and its peak is read there, from RUSAGE_CHILDREN.
+_LAUNCHER = (
+    "import resource, subprocess, sys; code = subprocess.run(sys.argv[1:]).returncode; "
+    "print('\\npeak_kb=%d' % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
+    "sys.exit(code)"
+)
+
+
 def run_measured(cmd: list[str]) -> tuple[float, float, int, str]:
     """(wall seconds, peak RSS in MB, exit status, stdout) of one subprocess."""
-    with tempfile.TemporaryFile() as out:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.DEVNULL, env=_env())
-        _, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - t0
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        return seconds, usage.ru_maxrss / 1024, proc.returncode, out.read().decode("utf-8", "replace")
+    launcher = [sys.executable, "-c", _LAUNCHER, *cmd]
+    t0 = time.perf_counter()
+    done = subprocess.run(launcher, capture_output=True, env=_env())
+    seconds = time.perf_counter() - t0
+    peak = re.findall(r"^peak_kb=(\d+)$", done.stderr.decode("utf-8", "replace"), re.M)
+    return (
+        seconds,
+        int(peak[-1]) / 1024 if peak else 0.0,
+        done.returncode,
+        done.stdout.decode("utf-8", "replace"),
+    )
 
 
 # ----- ingest -----------------------------------------------------------------------------------
