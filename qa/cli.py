@@ -230,17 +230,21 @@ def serve(
 
 
 def _print_answer(engine: Any, question: str, history: list[Any], stream: bool) -> Any:
-    answer = None
+    answer, streamed = None, ""
     for event in engine.stream(question, history):
         if event.kind == "rewritten" and event.text != question:
             click.secho(f"(searching for: {event.text})", dim=True)
         elif event.kind == "delta" and stream:
+            streamed += event.text
             click.echo(event.text, nl=False)
         elif event.kind == "final":
             answer = event.answer
     assert answer is not None
+    main_text = answer.answer.split("\n\n")[0]
     if not stream or answer.refused:
-        click.echo(("\n" if stream else "") + answer.answer)
+        click.echo(("\n" if streamed else "") + answer.answer)
+    elif main_text != streamed.strip():  # the engine replaced the model's draft
+        click.echo(f"\n\n(revised, quoting the articles) {answer.answer}")
     elif answer.notes:
         click.echo("\n\n" + "\n".join(answer.notes))
     click.echo(render_sources(answer))

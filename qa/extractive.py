@@ -64,7 +64,7 @@ def pick(
     vectors = embed([question] + [texts[j] for j in order])
     scored = []
     for rank, j in enumerate(order):
-        typed = rel.has_answer_type(kind, focus, texts[j])
+        typed = _typed(kind, focus, texts[j], terms)
         length = len(texts[j]) / 5000  # prefer the shorter of two equally good windows
         reason = 0.1 if kind == "reason" and rel.gives_reason(texts[j]) else 0.0
         score = (
@@ -81,6 +81,15 @@ def pick(
             picks.append(Pick(cands[j][0], cands[j][1], cands[j][2], score))
             break
     return picks
+
+
+def _typed(kind: str | None, focus: str, text: str, terms: rel.Terms) -> bool:
+    """The answer kind must sit in a sentence that is itself about the question, not in a
+    neighbour that only came along in the window."""
+    return any(
+        rel.has_answer_type(kind, focus, text[s:e]) and rel.coverage(focus, text[s:e], terms) > 0
+        for s, e in cit.sentence_spans(text, 0, len(text))
+    )
 
 
 def _coverage(question: str, focus: str, text: str, terms: rel.Terms) -> float:

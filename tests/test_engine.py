@@ -90,10 +90,24 @@ def test_invented_number_turns_the_answer_into_a_refusal(indexed):
     assert answer.removed_sentences
 
 
-def test_model_saying_not_in_articles_is_a_refusal(indexed):
+def test_model_saying_not_in_articles_is_a_refusal_when_no_sentence_answers(indexed):
+    llm = ScriptedLLM(["NOT IN ARTICLES"])
+    answer = engine_with(indexed, llm).ask("How many fighters does the Three Brotherhood Alliance have?")
+    assert answer.refused
+
+
+def test_model_refusing_what_the_passages_clearly_say_gets_the_quoted_sentence(indexed):
     llm = ScriptedLLM(["NOT IN ARTICLES"])
     answer = engine_with(indexed, llm).ask("How many major bases has the military lost?")
-    assert answer.refused and len(llm.prompts) == 1
+    assert not answer.refused and "four major bases" in answer.answer
+    assert_citations_exact(answer)
+
+
+def test_an_answer_of_the_wrong_kind_is_replaced_by_the_passage_that_has_it(indexed):
+    llm = ScriptedLLM(["The junta's forces still outgun the rebels and enjoy complete air superiority [1]."])
+    answer = engine_with(indexed, llm).ask("In what year did the military junta take over?")
+    assert "2021" in answer.answer and "air superiority" not in answer.answer
+    assert any("air superiority" in s for s in answer.removed_sentences)
 
 
 def test_a_sentence_without_marker_gets_the_passage_that_supports_it(indexed):
