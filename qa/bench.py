@@ -48,6 +48,7 @@ class Options:
     queries: int = 50
     warmup: int = 5
     eval_items: int = 16  # single-turn eval items answered by both pipelines (0: skip)
+    ingest_timeout: float = 600  # seconds per `qa index` run (0: none)
     cold_backends: tuple[str, ...] = ("local", "extractive")
     query_embedder: str = "minilm"
     seed: int = 0
@@ -63,6 +64,7 @@ class Ingest:
     seconds: float  # run_index's own time (what `qa index` reports)
     wall_seconds: float  # the whole subprocess, imports and model loading included
     peak_rss_mb: float
+    finished: bool = True  # False: stopped at the time limit; chunks/files are what it had committed
 
     @property
     def chunks_per_s(self) -> float:
@@ -141,33 +143,39 @@ def qa_command() -> list[str]:
 
 
 # A fork's peak RSS starts at its parent's size (the bench process may hold an LLM), so the command
-# runs under this small launcher and its peak is read there, from RUSAGE_CHILDREN.
-_LAUNCHER = (
-    "import resource, subprocess, sys; code = subprocess.run(sys.argv[1:]).returncode; "
-    "print('\\npeak_kb=%d' % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
-    "sys.exit(code)"
-)
+# runs under this small launcher, which also enforces the time limit (exit 124, like `timeout`).
+_LAUNCHER = """import resource, subprocess, sys
+try:
+    code = subprocess.run(sys.argv[2:], timeout=float(sys.argv[1]) or None).returncode
+except subprocess.TimeoutExpired:
+    code = 124
+print("\\npeak_kb=%d" % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)
+sys.exit(code)"""
+TIMED_OUT = 124
 
 
-def run_measured(cmd: list[str]) -> tuple[float, float, int, str]:
-    """(wall seconds, peak RSS in MB, exit status, stdout) of one subprocess."""
-    launcher = [sys.executable, "-c", _LAUNCHER, *cmd]
+def run_measured(cmd: list[str], timeout: float = 0) -> tuple[float, float, int, str]:
+    """(wall seconds, peak RSS in MB, exit status, stdout) of one subprocess (killed after timeout s)."""
+    launcher = [sys.executable, "-c", _LAUNCHER, str(timeout), *cmd]
     t0 = time.perf_counter()
     done = subprocess.run(launcher, capture_output=True, env=_env())
     seconds = time.perf_counter() - t0
     peak = re.findall(r"^peak_kb=(\d+)$", done.stderr.decode("utf-8", "replace"), re.M)
-    return (
-        seconds,
-        int(peak[-1]) / 1024 if peak else 0.0,
-        done.returncode,
-        done.stdout.decode("utf-8", "replace"),
-    )
+    out = done.stdout.decode("utf-8", "replace")
+    return seconds, int(peak[-1]) / 1024 if peak else 0.0, done.returncode, out
 
 
 # ----- ingest -----------------------------------------------------------------------------------
-def ingest(folder: Path, data_dir: Path, embedder: str, target: int) -> Ingest:
+def ingest(folder: Path, data_dir: Path, embedder: str, target: int, timeout: float = 0) -> Ingest:
+    """`qa index` in a subprocess; stopped after `timeout` s, counting what it had committed."""
     cmd = qa_command() + ["--data-dir", str(data_dir), "index", str(folder), "--embedder", embedder, "--json"]
-    wall, peak, status, out = run_measured(cmd)
+    wall, peak, status, out = run_measured(cmd, timeout)
+    if status == TIMED_OUT:
+        from index.store import Store
+
+        manifest = Store(Settings(data_dir=data_dir)).manifest()
+        chunks = sum(r.chunks for r in manifest.values())
+        return Ingest(target, chunks, len(manifest), embedder, wall, wall, peak, finished=False)
     if status != 0:
         raise RuntimeError(f"`{' '.join(cmd)}` failed with status {status}")
     summary = json.loads(out)
@@ -280,9 +288,10 @@ def _speed(settings: Settings, options: Options, tmp: Path, report: Report, say:
         folder, data = tmp / f"corpus-{size}", tmp / f"index-{size}"
         corpus.write_corpus(folder, size, sentences, settings.chunk_tokens, options.seed)
         embedder = options.query_embedder if size <= options.real_embed_max else "hash"
-        result = ingest(folder, data, embedder, size)
+        result = ingest(folder, data, embedder, size, options.ingest_timeout)
         report.ingest.append(result)
-        say(f"ingest {result.chunks} chunks ({embedder}): {result.seconds:.1f} s, "
+        stopped = "" if result.finished else " (STOPPED at the time limit)"
+        say(f"ingest {result.chunks} chunks ({embedder}){stopped}: {result.seconds:.1f} s, "
             f"{result.chunks_per_s:.0f} chunks/s, peak {result.peak_rss_mb:.0f} MB")  # fmt: skip
         store_settings = dataclasses.replace(settings, data_dir=data, chroma_url=None, collection="articles")
         r = retrieval(store_settings, query_embedder, qs, options.warmup, result.chunks)

@@ -104,6 +104,7 @@ def _format_summary(s: Any) -> str:
 @click.option("--sizes", default="1000,10000,100000", show_default=True, help="Corpus sizes in chunks.")
 @click.option("--quick", is_flag=True, help="Smoke run: one 500-chunk corpus, 4 questions.")
 @click.option("--eval-items", type=int, help="Eval questions both pipelines answer (default 16; 0 skips).")
+@click.option("--ingest-timeout", type=float, default=600, show_default=True, help="Seconds per index run.")
 @click.option("--backend", type=click.Choice(["local", "openai", "extractive"]), help="QA_BACKEND.")
 @click.option("--model", help="Model name or path (QA_MODEL, default qwen2.5-1.5b).")
 @click.option("--out", type=click.Path(path_type=Path), default="docs/BENCHMARKS.md", show_default=True)
@@ -114,6 +115,7 @@ def bench(
     sizes: str,
     quick: bool,
     eval_items: int | None,
+    ingest_timeout: float,
     backend: str | None,
     model: str | None,
     out: Path,
@@ -133,6 +135,7 @@ def bench(
         options = measure.Options(sizes=(500,), real_embed_max=500, queries=20, eval_items=4)
     if eval_items is not None:
         options = replace(options, eval_items=eval_items)
+    options = replace(options, ingest_timeout=ingest_timeout)
     settings = settings_from(ctx, backend=backend, model=model)
     result = measure.run(settings, options, lambda line: click.echo(line, err=True))
     report.write(result, out, plot)

@@ -78,11 +78,21 @@ def _ingest(r: Report) -> str:
     ]
     for i in r.ingest:
         est = i.seconds if i.embedder != "hash" else i.seconds + i.chunks / max(r.embed_only_per_s, 1e-9)
+        cap = "" if i.finished else "> "
         lines.append(
-            f"| {i.chunks} | {i.files} | {i.embedder} | {i.seconds:.1f} | {i.chunks_per_s:.0f} "
-            f"| {i.peak_rss_mb:.0f} | {i.wall_seconds:.1f} | {est:.0f} |"
+            f"| {i.chunks} | {i.files} | {i.embedder} | {cap}{i.seconds:.1f} | {'< ' if cap else ''}"
+            f"{i.chunks_per_s:.0f} | {i.peak_rss_mb:.0f} | {i.wall_seconds:.1f} | {cap}{est:.0f} |"
         )
-    lines.append(f"\nThe embedder alone: {r.embed_only_per_s:.0f} chunk-sized texts/s.\n")
+    lines.append(f"\nThe embedder alone: {r.embed_only_per_s:.0f} chunk-sized texts/s.")
+    stopped = [i for i in r.ingest if not i.finished]
+    if stopped:
+        lines.append(
+            f"\n**Stopped at the time limit ({r.options['ingest_timeout']} s):** "
+            + ", ".join(f"the {i.target}-chunk corpus" for i in stopped)
+            + ". The row shows what `qa index` had committed by then (chunks and manifest are written "
+            "before near-duplicate clustering, which runs last); retrieval below used that index."
+        )
+    lines.append("")
     return "\n".join(lines)
 
 
@@ -212,6 +222,11 @@ def plot(report: Report, png: Path) -> None:
         if done:
             label = f"measured, {embedder} embedder"
             right.plot([i.chunks for i in done], [i.seconds for i in done], marker + "-", label=label)
+    for i in report.ingest:
+        if not i.finished:
+            right.annotate(
+                "stopped at limit", (i.chunks, i.seconds), xytext=(-90, 8), textcoords="offset points"
+            )
     hashed = [i for i in report.ingest if i.embedder == "hash"]
     if hashed and report.options["query_embedder"] != "hash":
         rate = max(report.embed_only_per_s, 1e-9)

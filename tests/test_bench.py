@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -73,6 +74,15 @@ def test_bench_run_writes_report_and_plot(tmp_path: Path) -> None:
     assert [c.backend for c in result.cold] == ["extractive"] and result.cold[0].ok  # no local LLM asked
     assert re.search(r"\| answer accuracy \(answerable\) \| [\d.]+ \| [\d.]+ \| ", text)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+
+
+def test_run_measured_reports_status_peak_memory_and_time_limit() -> None:
+    seconds, peak, status, out = bench.run_measured(
+        [sys.executable, "-c", "x = bytearray(200 << 20); print(1)"]
+    )
+    assert status == 0 and out.strip() == "1" and peak > 200 and seconds > 0
+    seconds, _, status, _ = bench.run_measured([sys.executable, "-c", "import time; time.sleep(30)"], 0.5)
+    assert status == bench.TIMED_OUT and seconds < 10
 
 
 @pytest.mark.slow
