@@ -35,6 +35,9 @@ MAX_QUESTION_CHARS = 1000
 MIN_COVERAGE = 0.45
 MIN_COVERAGE_IF_DENSE = 0.33
 MIN_DENSE = 0.45
+# A passage can support an answer sentence only if it is about the question at all: a true
+# sentence from an unrelated passage ("Richard Horsey [1]" for Nay Phone Latt's employer) is no answer.
+MIN_PASSAGE_RELEVANCE = 0.3
 # Sentence support: lexical share alone, or a lower share backed by embedding similarity.
 LEX_SUPPORTED = 0.75
 LEX_WITH_COSINE = 0.5
@@ -63,6 +66,7 @@ class _Draft:
     keys: dict[tuple[str, int, int], int] = field(default_factory=dict)
     sentences: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    relevant: set[int] = field(default_factory=set)  # passages about the question: the only support
 
     def cite(self, p: Passage, start: int, end: int, supported: bool) -> int:
         key = (p.chunk_id, start, end)
@@ -163,6 +167,12 @@ class Engine:
         self, question: str, draft: _Draft, t0: float, timings: dict[str, float]
     ) -> Iterator[Event]:
         assert self.llm is not None
+        terms = self.terms()
+        draft.relevant = {
+            i
+            for i, p in enumerate(draft.passages)
+            if rel.coverage(question, f"{p.title} {p.text}", terms) >= MIN_PASSAGE_RELEVANCE
+        }
         buffer = ""
         for piece in self.llm.stream(
             build_messages(question, draft.passages), self.settings.max_answer_tokens
@@ -184,12 +194,10 @@ class Engine:
             return
         if _NOT_IN.search(text):  # the model says the passages do not answer: not a claim to keep
             return
-        cited = [n - 1 for n in cit.markers(sentence) if 1 <= n <= len(draft.passages)]
+        cited = [n - 1 for n in cit.markers(sentence) if n - 1 in draft.relevant]
         found = self._supporting(text, cited, draft.passages)
         if not any(ok for _, _, _, ok in found):
-            found = [f for f in self._supporting(text, range(len(draft.passages)), draft.passages) if f[3]][
-                :1
-            ]
+            found = [f for f in self._supporting(text, sorted(draft.relevant), draft.passages) if f[3]][:1]
         if not found:
             draft.removed.append(text)
             return

@@ -219,3 +219,11 @@ def test_instructions_inside_an_article_are_data_not_commands(indexed, tmp_path)
     extractive = build_engine(settings).ask("What did the rebels capture near Lashio?")
     assert all("IGNORE" not in c.quote for c in extractive.citations)
     assert "won the war" not in extractive.answer
+
+
+def test_a_true_sentence_from_a_passage_about_something_else_is_no_answer(indexed):
+    llm = ScriptedLLM(["Richard Horsey is the Myanmar expert at the International Crisis Group [1]."])
+    answer = engine_with(indexed, llm).ask("Which organisation is Nay Phone Latt a spokesperson for?")
+    assert "Crisis Group" not in answer.answer
+    assert "National Unity Government" in answer.answer  # quoted from the passage that says it
+    assert_citations_exact(answer)
