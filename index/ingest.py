@@ -125,7 +125,7 @@ def _commit_batch(
     todo: list[tuple[Article, Chunk]] = []
     for article, chunks, _ in batch:
         if article.doc_id in vectors or store.has_chunks(article.doc_id):  # same bytes, other path
-            vectors.setdefault(article.doc_id, store.chunk_vectors(article.doc_id))
+            vectors.setdefault(article.doc_id, store.chunk_vectors(article.doc_id, len(chunks)))
         else:
             vectors[article.doc_id] = np.zeros((0, 384), dtype=np.float32)
             todo.extend((article, c) for c in chunks)
@@ -199,23 +199,21 @@ def _prune(store: Store) -> list[str]:
 def _cluster(store: Store, changed: list[Article]) -> list[tuple[str, str]]:
     """Put each changed article into the cluster of a similar article telling the same story."""
     found = []
+    paths_of: dict[str, list[str]] = {}
+    for record in store.manifest().values():
+        paths_of.setdefault(record.doc_id, []).append(record.path)
     for article in changed:
-        twin = next(
-            (r for r in store.manifest().values() if r.doc_id == article.doc_id and r.path != article.path),
-            None,
-        )
-        if twin:  # the very same bytes under another name
+        twins = [p for p in paths_of.get(article.doc_id, []) if p != article.path]
+        if twins:  # the very same bytes under another name
+            twin = store.manifest()[twins[0]]
             store.set_cluster(article.path, twin.cluster)
             found.append((article.source, twin.source))
             continue
-        mine = store.chunk_vectors(article.doc_id)
-        if not len(mine):
-            continue
-        for other in store.similar_files(article.doc_id, n=5):
-            current = store.manifest()[article.path].cluster
-            if other.cluster == current:
+        mine = store.chunk_vectors(article.doc_id, store.manifest()[article.path].chunks)
+        for other in store.similar_files(article.path, article.doc_id, n=5) if len(mine) else []:
+            if other.cluster == store.manifest()[article.path].cluster:
                 break  # already grouped, from the other side
-            if same_story(mine, store.chunk_vectors(other.doc_id)):
+            if same_story(mine, store.chunk_vectors(other.doc_id, other.chunks)):
                 store.set_cluster(article.path, other.cluster)
                 found.append((article.source, other.source))
                 break

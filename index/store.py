@@ -157,7 +157,7 @@ class Store:
         )
 
     def has_chunks(self, doc_id: str) -> bool:
-        return bool(self.chunks.get(where={"doc_id": doc_id}, limit=1, include=[])["ids"])
+        return bool(self.chunks.get(ids=[f"{doc_id}:0000"], include=[])["ids"])
 
     def add_nodes(self, nodes: list[Any]) -> None:
         for i in range(0, len(nodes), 1000):
@@ -203,18 +203,17 @@ class Store:
         else:
             pending = self.files.get(ids=[f"pending:{d}" for d in doc_ids], include=["metadatas"])
         live = self.live_doc_ids()
-        cleaned = 0
-        for key, meta in zip(pending["ids"], pending["metadatas"]):
-            if meta["doc_id"] not in live:
-                self.chunks.delete(where={"doc_id": meta["doc_id"]})
-                cleaned += 1
-            self.files.delete(ids=[key])
-        return cleaned
+        dead = sorted({m["doc_id"] for m in pending["metadatas"] if m["doc_id"] not in live})
+        if dead:
+            self.chunks.delete(where={"doc_id": {"$in": dead}})
+        if pending["ids"]:
+            self.files.delete(ids=pending["ids"])
+        return len(dead)
 
     # ----- reads ----------------------------------------------------------------------------
-    def similar_files(self, doc_id: str, n: int) -> list[FileRecord]:
-        """Other indexed files whose mean vector is nearest to this doc's, nearest first."""
-        mine = self.files.get(where={"doc_id": doc_id}, include=["embeddings"], limit=1)
+    def similar_files(self, path: str, doc_id: str, n: int) -> list[FileRecord]:
+        """Other indexed files whose mean vector is nearest to this file's, nearest first."""
+        mine = self.files.get(ids=[path], include=["embeddings"])
         if not mine["ids"]:
             return []
         got = self.files.query(
@@ -223,8 +222,12 @@ class Store:
         manifest = self.manifest()
         return [manifest[k] for k in got["ids"][0] if k in manifest and manifest[k].doc_id != doc_id]
 
-    def chunk_vectors(self, doc_id: str) -> np.ndarray:
-        got = self.chunks.get(where={"doc_id": doc_id}, include=["embeddings"])
+    def chunk_vectors(self, doc_id: str, count: int | None = None) -> np.ndarray:
+        """A document's chunk vectors; by id (fast at any size) when the chunk count is known."""
+        if count is None:
+            got = self.chunks.get(where={"doc_id": doc_id}, include=["embeddings"])
+        else:
+            got = self.chunks.get(ids=[f"{doc_id}:{i:04d}" for i in range(count)], include=["embeddings"])
         return np.asarray(got["embeddings"], dtype=np.float32).reshape(-1, 384)
 
     def require_nonempty(self) -> None:

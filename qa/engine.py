@@ -108,6 +108,14 @@ class Engine:
     def model_name(self) -> str:
         return self.llm.name if self.llm else "extractive"
 
+    def warm(self) -> None:
+        """Do the slow first-use work now (BM25 index, embedder, model load), not on a user's question."""
+        self.retriever.store.require_nonempty()
+        self.retriever.retrieve("warm up", 1)
+        load = getattr(self.llm, "load", None)
+        if load:
+            load()
+
     def ask(self, question: str, history: list[Turn] | None = None) -> Answer:
         for event in self.stream(question, history):
             if event.answer is not None:

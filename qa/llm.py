@@ -41,6 +41,9 @@ class LocalLLM:
         self.path, self.name, self.threads, self.n_ctx = path, name, threads, n_ctx
         self.lock = threading.Lock()
 
+    def load(self) -> None:
+        self._model()
+
     def _model(self) -> Any:
         key = (self.path, self.threads)
         with self._cache_lock:

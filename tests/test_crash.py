@@ -43,11 +43,12 @@ def assert_consistent(settings):
 
 
 def test_kill_9_mid_index_leaves_a_consistent_index_and_the_next_run_resumes(tmp_path):
-    corpus = make_corpus(tmp_path / "many", 300)
-    settings = Settings(data_dir=tmp_path / "data", embedder="hash")
-    env = {**os.environ, "QA_DATA_DIR": str(settings.data_dir), "QA_EMBEDDER": "hash"}
-    committed, delay = 0, 3.0
-    for _ in range(6):  # bounded: kill at growing delays until one lands mid-way
+    n = 600
+    corpus = make_corpus(tmp_path / "many", n)
+    committed, settings = 0, None
+    for attempt, delay in enumerate((2.0, 2.5, 3.0, 3.5, 4.5, 6.0)):  # bounded: until a kill lands mid-way
+        settings = Settings(data_dir=tmp_path / f"data{attempt}", embedder="hash")
+        env = {**os.environ, "QA_DATA_DIR": str(settings.data_dir), "QA_EMBEDDER": "hash"}
         proc = subprocess.Popen(
             [sys.executable, "-m", "qa", "index", str(corpus)],
             env=env,
@@ -58,16 +59,15 @@ def test_kill_9_mid_index_leaves_a_consistent_index_and_the_next_run_resumes(tmp
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
-        committed = assert_consistent(settings)
-        if 0 < committed < 300:
+        committed = assert_consistent(settings) if settings.data_dir.exists() else 0
+        if 0 < committed < n:
             break
-        delay += 1.0
-    assert 0 < committed < 300, "never caught the indexer mid-way"
+    assert settings is not None and 0 < committed < n, "never caught the indexer mid-way"
     embedder = HashingEmbedder()
     summary = run_index(Store(settings), embedder, [str(corpus)], 128)
     assert summary.unchanged >= committed  # work already committed is not redone
-    assert summary.indexed + summary.unchanged == 300
+    assert summary.indexed + summary.unchanged == n
     assert embedder.count == summary.embedded == summary.chunks
-    assert assert_consistent(settings) == 300
+    assert assert_consistent(settings) == n
     store = Store(settings)
     assert store.chunks.count() == sum(r.chunks for r in store.manifest().values()) > summary.chunks

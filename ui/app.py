@@ -129,7 +129,11 @@ def serve(settings: Settings) -> None:
     """Run the app with uvicorn until Ctrl-C; refuses an open API on a non-loopback address."""
     import uvicorn
 
+    from qa.engine import build_engine
+
     security.check_exposure(settings)
-    app = create_app(settings)
+    engine = build_engine(settings)
+    engine.warm()  # fail now if nothing is indexed; build BM25 and load the model before the first user
+    app = create_app(settings, engine)
     print(f"newsqa: chat http://{settings.host}:{settings.port}/chat/  API docs /docs  embed /embed")
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
