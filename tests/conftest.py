@@ -37,13 +37,43 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def wait_until_up(url: str, proc: object, name: str, seconds: float = 30.0) -> None:
+    """Poll `url` until it answers; fail fast if `proc` exits. Bounded by `seconds`."""
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except OSError:
+            if proc.poll() is not None:  # type: ignore[attr-defined]
+                raise RuntimeError(f"{name} exited with {proc.returncode}") from None  # type: ignore[attr-defined]
+            time.sleep(0.2)
+    raise RuntimeError(f"{name} did not start within {seconds:.0f} s")
+
+
+def run_qa(*args: str, **env: str):
+    """`python -m qa ARGS` in a subprocess with extra environment variables; returns the result."""
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "qa", *args],
+        env={**os.environ, **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory):
     """A real `chroma run` server on loopback, for the server-mode tests."""
     import subprocess
     import sys
-    import time
-    import urllib.request
 
     port = free_port()
     chroma = Path(sys.executable).parent / "chroma"
@@ -55,14 +85,7 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory):
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):  # bounded wait: 20 s
-            try:
-                urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError("chroma run did not start within 20 s")
+        wait_until_up(f"{url}/api/v2/heartbeat", proc, "chroma run", 20)
         yield url
     finally:
         proc.terminate()

@@ -5,8 +5,6 @@ import dataclasses
 import shutil
 import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
 
@@ -20,7 +18,7 @@ from index.store import Store
 from qa.citations import split_sentences, strip_markers, support
 from qa.engine import build_engine
 
-from .conftest import SEEDS, free_port
+from .conftest import SEEDS, free_port, wait_until_up
 
 pytestmark = pytest.mark.slow
 SMALL = "smollm2-135m"
@@ -85,16 +83,7 @@ def openai_server(indexed):
     )
     url = f"http://127.0.0.1:{port}/v1"
     try:
-        for _ in range(150):  # bounded wait: 30 s
-            try:
-                urllib.request.urlopen(f"{url}/models", timeout=1)
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    raise RuntimeError("llama_cpp.server exited") from None
-                time.sleep(0.2)
-        else:
-            raise RuntimeError("llama_cpp.server did not start within 30 s")
+        wait_until_up(f"{url}/models", proc, "llama_cpp.server")
         yield url
     finally:
         proc.terminate()

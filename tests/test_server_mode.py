@@ -1,9 +1,6 @@
 """The same indexing against a real Chroma server (`chroma run` on loopback), chosen by settings only."""
 
 import dataclasses
-import os
-import subprocess
-import sys
 
 import pytest
 
@@ -11,7 +8,7 @@ from index.embedding import HashingEmbedder
 from index.ingest import run_index
 from index.store import Store
 
-from .conftest import ROOT
+from .conftest import free_port, run_qa
 
 pytestmark = pytest.mark.slow
 
@@ -31,41 +28,25 @@ def test_index_and_query_through_a_chroma_server(settings, seeds, chroma_server)
 
 
 def test_cli_switches_to_the_server_with_QA_CHROMA_URL(tmp_path, seeds, chroma_server):
-    env = {
-        **os.environ,
-        "QA_CHROMA_URL": chroma_server,
-        "QA_COLLECTION": "cli_test",
-        "QA_EMBEDDER": "hash",
-        "QA_DATA_DIR": str(tmp_path / "d"),
-    }
-    out = subprocess.run(
-        [sys.executable, "-m", "qa", "index", str(seeds)],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    out = run_qa(
+        "index",
+        str(seeds),
+        QA_CHROMA_URL=chroma_server,
+        QA_COLLECTION="cli_test",
+        QA_EMBEDDER="hash",
+        QA_DATA_DIR=str(tmp_path / "d"),
     )
     assert out.returncode == 0, out.stderr
     assert "3 files: 3 indexed" in out.stdout
 
 
 def test_server_down_is_a_clear_error(tmp_path, seeds):
-    from .conftest import free_port
-
-    env = {
-        **os.environ,
-        "QA_CHROMA_URL": f"http://127.0.0.1:{free_port()}",
-        "QA_EMBEDDER": "hash",
-        "QA_DATA_DIR": str(tmp_path / "d"),
-    }
-    out = subprocess.run(
-        [sys.executable, "-m", "qa", "index", str(seeds)],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    out = run_qa(
+        "index",
+        str(seeds),
+        QA_CHROMA_URL=f"http://127.0.0.1:{free_port()}",
+        QA_EMBEDDER="hash",
+        QA_DATA_DIR=str(tmp_path / "d"),
     )
     assert out.returncode == 1
     assert "Cannot open the Chroma store" in out.stderr and "chroma run" in out.stderr

@@ -14,7 +14,7 @@ from index.ingest import run_index
 from index.settings import Settings
 from index.store import Store
 
-from .conftest import SEEDS, free_port
+from .conftest import SEEDS, free_port, wait_until_up
 
 
 def indexed(data_dir: Path, **fields: object) -> Settings:
@@ -66,15 +66,7 @@ def serving_process(settings: Settings) -> Iterator[str]:
     proc = subprocess.Popen([sys.executable, "-m", "qa", *args], env=env, cwd=ROOT)
     url = f"http://127.0.0.1:{settings.port}"
     try:
-        for _ in range(150):  # bounded wait: 30 s
-            with contextlib.suppress(OSError):
-                urllib.request.urlopen(f"{url}/api/health", timeout=2)
-                break
-            if proc.poll() is not None:
-                raise RuntimeError(f"qa serve exited with {proc.returncode}")
-            time.sleep(0.2)
-        else:
-            raise RuntimeError("qa serve did not start within 30 s")
+        wait_until_up(f"{url}/api/health", proc, "qa serve")
         yield url
     finally:
         proc.terminate()
