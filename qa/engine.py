@@ -62,6 +62,7 @@ class _Draft:
     """What is known while an answer is being built."""
 
     passages: list[Passage]
+    terms: rel.Terms  # corpus word statistics, read once per question
     citations: list[Citation] = field(default_factory=list)
     keys: dict[tuple[str, int, int], int] = field(default_factory=dict)
     sentences: list[str] = field(default_factory=list)
@@ -129,8 +130,8 @@ class Engine:
         yield Event("rewritten", rewritten)
         passages = self.retriever.retrieve(rewritten, self.settings.k)
         timings = {"retrieve_ms": _ms(t0)}
-        draft = _Draft(passages)
-        if not self._covered(rewritten, passages):
+        draft = _Draft(passages, self.terms())
+        if not self._covered(rewritten, draft):
             pass
         elif self.llm is None:
             yield from self._extract(rewritten, question, draft, t0, timings)
@@ -139,7 +140,7 @@ class Engine:
             if not answers(question, draft.sentences):
                 # the model refused or missed the kind of answer asked for; quote the passages
                 # instead when they clearly hold it (the final event replaces streamed text)
-                draft = _Draft(passages, removed=draft.removed + draft.sentences)
+                draft = _Draft(passages, draft.terms, removed=draft.removed + draft.sentences)
                 yield from self._extract(rewritten, question, draft, t0, timings)
         timings.setdefault("first_token_ms", _ms(t0))
         timings["total_ms"] = _ms(t0)
@@ -147,11 +148,12 @@ class Engine:
         yield Event("final", answer=answer)
 
     # ----- deciding whether to answer -------------------------------------------------------
-    def _covered(self, question: str, passages: list[Passage]) -> bool:
+    def _covered(self, question: str, draft: _Draft) -> bool:
+        passages = draft.passages
         if not passages:
             return False
         text = " ".join(f"{p.title} {cit.mask_instructions(p.text)}" for p in passages)
-        covered = rel.coverage(question, text, self.terms())
+        covered = rel.coverage(question, text, draft.terms)
         dense = max(p.dense for p in passages)
         return covered >= MIN_COVERAGE or (dense >= MIN_DENSE and covered >= MIN_COVERAGE_IF_DENSE)
 
@@ -162,7 +164,7 @@ class Engine:
     def _extract(
         self, question: str, focus: str, draft: _Draft, t0: float, timings: dict[str, float]
     ) -> Iterator[Event]:
-        picks = extractive.pick(question, focus, draft.passages, self.terms(), self.retriever.embed)
+        picks = extractive.pick(question, focus, draft.passages, draft.terms, self.retriever.embed)
         timings.setdefault("first_token_ms", _ms(t0))
         for p in sorted(picks, key=lambda p: (p.passage, p.start)):
             passage = draft.passages[p.passage]
@@ -175,11 +177,10 @@ class Engine:
         self, question: str, draft: _Draft, t0: float, timings: dict[str, float]
     ) -> Iterator[Event]:
         assert self.llm is not None
-        terms = self.terms()
         draft.relevant = {
             i
             for i, p in enumerate(draft.passages)
-            if rel.coverage(question, f"{p.title} {p.text}", terms) >= MIN_PASSAGE_RELEVANCE
+            if rel.coverage(question, f"{p.title} {p.text}", draft.terms) >= MIN_PASSAGE_RELEVANCE
         }
         buffer = ""
         for piece in self.llm.stream(
