@@ -1,16 +1,18 @@
 """The one `Settings` object: every default in one place, read from `QA_*` variables once.
 
 Entry points (the CLI, the server) call `Settings.from_env()` once and pass the result down;
-tests build `Settings(...)` directly. Nothing here loads a model or touches the network.
+tests and tools build `Settings(...)` directly, which reads no environment at all. Nested groups
+(`trust`) are set with a double underscore: `QA_TRUST__MIN_EVIDENCE=0.5`.
+Nothing here loads a model or touches the network.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, SettingsConfigDict
 
 from index.errors import BadInputError
 
@@ -18,12 +20,22 @@ BACKENDS = ("local", "openai", "extractive", "scripted")
 EMBEDDERS = ("minilm", "hash")
 
 
-@dataclass(frozen=True)
-class Settings:
+class TrustSettings(BaseModel):
+    """Thresholds of the trust layer (answerability and support). Each says what set it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="QA_", env_nested_delimiter="__", frozen=True, extra="forbid"
+    )
+
     # where things live
     data_dir: Path = Path(".qa")
     chroma_url: str | None = None  # e.g. http://127.0.0.1:8000 switches to a Chroma server
     collection: str = "articles"
+    models_dir: Path | None = None  # joined model files; default <data_dir>/models
     # indexing
     embedder: str = "minilm"
     chunk_tokens: int = 128
@@ -35,35 +47,59 @@ class Settings:
     k: int = 6
     threads: int = 2
     max_answer_tokens: int = 200
+    trust: TrustSettings = TrustSettings()
     # serving
     host: str = "127.0.0.1"
     port: int = 7860
     api_token: str | None = None
     allow_no_token: bool = False  # serve the API without a token on a non-loopback address
-    allowed_origins: tuple[str, ...] = ()
+    allowed_origins: Annotated[tuple[str, ...], NoDecode] = ()
     admin: bool = False
     queue_size: int = 8
-    scripted_answers: tuple[str, ...] = field(default=(), repr=False)
+    scripted_answers: Annotated[tuple[str, ...], NoDecode] = ()
 
-    models_dir: Path | None = None  # joined model files; default <data_dir>/models
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: Any, init_settings: Any, *_: Any, **__: Any) -> Any:
+        return (init_settings,)  # the environment is read by `from_env` only, never implicitly
+
+    @field_validator("allowed_origins", "scripted_answers", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("chroma_url", "api_token", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        return None if value == "" else value
 
     @property
     def model_dir(self) -> Path:
         return self.models_dir or self.data_dir / "models"
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
-        """Defaults, then `QA_<FIELD>` variables, then explicit overrides (CLI flags)."""
-        env = os.environ if env is None else env
-        values: dict[str, object] = {}
-        for f in dataclasses.fields(cls):
-            raw = env.get(f"QA_{f.name.upper()}")
-            if raw is not None and raw != "":
-                values[f.name] = _parse(f.name, str(f.type), raw)
+    def from_env(cls, **overrides: object) -> Settings:
+        """Defaults, then `QA_<FIELD>` variables, then explicit overrides (CLI flags) that are not None."""
+        values = EnvSettingsSource(cls, env_prefix="QA_", env_nested_delimiter="__")()
         values.update({k: v for k, v in overrides.items() if v is not None})
-        settings = cls(**values)  # type: ignore[arg-type]
+        return cls.build(**values)
+
+    @classmethod
+    def build(cls, **values: Any) -> Settings:
+        """Validated settings; a bad value is a `BadInputError` that names the variable."""
+        try:
+            settings = cls(**values)
+        except ValidationError as e:
+            first = e.errors()[0]
+            name = "QA_" + "__".join(str(p) for p in first["loc"]).upper()
+            raise BadInputError(f"{name}: {first['msg']} (got {first.get('input')!r}).") from None
         settings.check()
         return settings
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some fields changed, validated like the original."""
+        return type(self).build(**{**self.model_dump(), **changes})
 
     def check(self) -> None:
         if self.backend not in BACKENDS:
@@ -74,18 +110,3 @@ class Settings:
             raise BadInputError("QA_CHUNK_TOKENS must be between 32 and 1024.")
         if not 1 <= self.k <= 50:
             raise BadInputError("k must be between 1 and 50.")
-
-
-def _parse(name: str, type_name: str, raw: str) -> object:
-    try:
-        if "Path" in type_name:
-            return Path(raw)
-        if "tuple" in type_name:
-            return tuple(part.strip() for part in raw.split(",") if part.strip())
-        if type_name.startswith("int"):
-            return int(raw)
-        if type_name.startswith("bool"):
-            return raw.strip().lower() in ("1", "true", "yes", "on")
-        return raw
-    except ValueError:
-        raise BadInputError(f"QA_{name.upper()}={raw!r} is not a valid {type_name}.") from None

@@ -236,8 +236,8 @@ def answer_settings(settings: Settings, data_dir: Path) -> Settings:
     if settings.backend == "local":
         from index.models import model_path
 
-        settings = dataclasses.replace(settings, model=str(model_path(settings.model, settings.model_dir)))
-    return dataclasses.replace(settings, data_dir=data_dir, chroma_url=None, collection="bench")
+        settings = settings.replace(model=str(model_path(settings.model, settings.model_dir)))
+    return settings.replace(data_dir=data_dir, chroma_url=None, collection="bench")
 
 
 def cold_ask(settings: Settings, backend: str) -> Cold:
@@ -281,7 +281,7 @@ def _speed(settings: Settings, options: Options, tmp: Path, report: Report, say:
 
     sentences = corpus.pool(SEEDS)
     qs = queries(sentences, options.queries, options.seed)
-    query_embedder = make_embedder(dataclasses.replace(settings, embedder=options.query_embedder))
+    query_embedder = make_embedder(settings.replace(embedder=options.query_embedder))
     report.embed_only_per_s = embed_only(query_embedder, _sample_texts(sentences, 256, options.seed))
     say(f"embedder alone: {report.embed_only_per_s:.0f} chunk-sized texts/s")
     for size in options.sizes:
@@ -293,7 +293,7 @@ def _speed(settings: Settings, options: Options, tmp: Path, report: Report, say:
         stopped = "" if result.finished else " (STOPPED at the time limit)"
         say(f"ingest {result.chunks} chunks ({embedder}){stopped}: {result.seconds:.1f} s, "
             f"{result.chunks_per_s:.0f} chunks/s, peak {result.peak_rss_mb:.0f} MB")  # fmt: skip
-        store_settings = dataclasses.replace(settings, data_dir=data, chroma_url=None, collection="articles")
+        store_settings = settings.replace(data_dir=data, chroma_url=None, collection="articles")
         r = retrieval(store_settings, query_embedder, qs, options.warmup, result.chunks)
         report.retrieval.append(r)
         say(f"retrieve at {r.chunks}: ours p50 {r.ours.p50:.1f} ms, baseline p50 {r.baseline.p50:.1f} ms")

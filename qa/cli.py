@@ -38,7 +38,7 @@ def main(ctx: click.Context, data_dir: Path | None, chroma_url: str | None, coll
 
 
 def settings_from(ctx: click.Context, **flags: object) -> Settings:
-    return Settings.from_env(None, **ctx.obj, **flags)
+    return Settings.from_env(**ctx.obj, **flags)
 
 
 @main.command()

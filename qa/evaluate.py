@@ -20,7 +20,6 @@ It does not judge fluency or paraphrased answers that use none of the accepted v
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -141,8 +140,8 @@ def _eval_index(settings: Settings, seeds: Path) -> Settings:
     from index.store import Store
 
     data = settings.data_dir / "eval" / f"{settings.embedder}-{settings.chunk_tokens}"
-    settings = dataclasses.replace(
-        settings, data_dir=data, chroma_url=None, collection="eval", models_dir=settings.model_dir
+    settings = settings.replace(
+        data_dir=data, chroma_url=None, collection="eval", models_dir=settings.model_dir
     )
     run_index(Store(settings), make_embedder(settings), [str(seeds)], settings.chunk_tokens)
     return settings

