@@ -127,8 +127,8 @@ def bench(
 
     Example: qa bench --quick --out /tmp/BENCH.md --plot /tmp/bench.png
     """
-    from qa import bench as measure
-    from qa import report
+    from qa.measure import bench as measure
+    from qa.measure import report
 
     options = measure.Options(sizes=tuple(int(s) for s in sizes.split(",")))
     if quick:
@@ -312,7 +312,7 @@ def eval_(
 
     Example: qa eval --backend extractive --k 4,6 --chunk-tokens 96,128
     """
-    from qa import evaluate as ev
+    from qa.measure import evaluate as ev
 
     items = ev.load_items(questions or ev.QUESTIONS)
     reports = []

@@ -12,9 +12,9 @@ from index.embedding import HashingEmbedder
 from index.ingest import run_index
 from index.settings import Settings
 from index.store import Store
-from qa import baseline, bench, corpus, report
-from qa.evaluate import load_items
 from qa.llm import ScriptedLLM
+from qa.measure import baseline, bench, corpus, report
+from qa.measure.evaluate import load_items
 from tests.conftest import SEEDS
 
 ANSWER = "The Three Brotherhood Alliance launched Operation 1027 [1]."

@@ -7,7 +7,7 @@ import pytest
 
 from index.settings import Settings
 from qa import engine as engine_module
-from qa import evaluate as ev
+from qa.measure import evaluate as ev
 
 from .conftest import SEEDS
 

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.baseline import ItemRun
-from qa.bench import Report
+from qa.measure.baseline import ItemRun
+from qa.measure.bench import Report
 
 CORPORA = """\
-Synthetic corpora, built locally and deterministically (seed {seed}) by `qa/corpus.py`: each article
+Synthetic corpora, built locally and deterministically (seed {seed}) by `qa/measure/corpus.py`: each article
 is a date line, a title and 40–80 sentences drawn at random from a pool of real English sentences
 already on the machine — the three seed articles plus the docstrings of Python's standard library
 (no download). Articles average about 8 chunks of {chunk_tokens} tokens, like a long news story.
@@ -142,8 +142,9 @@ def _answers(r: Report) -> str:
         f"(`{Path(str(r.settings['model'])).name}`, one loaded copy) and k={r.settings['k']}. "
         "**Ours**: `Engine.ask` (hybrid retrieval, coverage gate, grounded sentences). **Baseline**: "
         "llama-index `as_query_engine(llm=..., similarity_top_k=k, streaming=True)` with the default "
-        "response synthesizer. Correct = an accepted answer variant appears (`qa.evaluate.answer_correct`) "
-        "and the answer is not a refusal; refusal = our `refused` flag or `qa.evaluate.refusal_like`. "
+        "response synthesizer. Correct = an accepted answer variant appears "
+        "(`qa.measure.evaluate.answer_correct`) and the answer is not a refusal; refusal = our `refused` "
+        "flag or `qa.measure.evaluate.refusal_like`. "
         "Multi-turn items are left out: the plain query engine keeps no conversation (see `qa eval`).",
         "",
         "| measure | ours | baseline | ratio ours/baseline |",

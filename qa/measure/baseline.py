@@ -5,7 +5,7 @@ default retriever (dense top-k) and default response synthesizer (compact mode, 
 driven by OUR embedder and OUR LLM through thin adapters, so only the pipeline differs. `llm=` and
 `embed_model=` are always passed explicitly; llama-index's global `Settings` are never read.
 
-`compare_answers` puts eval items through both pipelines and scores them with `qa.evaluate`'s
+`compare_answers` puts eval items through both pipelines and scores them with `qa.measure.evaluate`'s
 checks. The baseline does not do BM25, fusion, refusal gating, citation checks or follow-up
 rewriting: that is the point of a baseline. Used by `qa bench` only.
 """
@@ -170,7 +170,7 @@ def compare_answers(settings: Settings, items: list[Any], seeds: Path) -> list[I
 
 
 def _run_item(engine: Any, base: Any, item: Any) -> ItemRun:
-    from qa.evaluate import answer_correct, refusal_like
+    from qa.measure.evaluate import answer_correct, refusal_like
 
     ours = engine.ask(item.question)
     theirs = ask(base, item.question)

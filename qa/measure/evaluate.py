@@ -33,7 +33,7 @@ from index.articles import read_text
 from index.settings import Settings
 from qa.contract import Answer, Turn
 
-QUESTIONS = Path(__file__).resolve().parent.parent / "tests" / "eval" / "questions.json"
+QUESTIONS = Path(__file__).resolve().parents[2] / "tests" / "eval" / "questions.json"
 FLOORS = QUESTIONS.with_name("floors.json")
 GATED = ("answer_accuracy", "citation_validity", "refusal_rate", "followup_accuracy")
 

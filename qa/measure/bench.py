@@ -1,18 +1,18 @@
 """`qa bench`: how fast the system is, and how it compares with a plain llama-index pipeline.
 
 Measured, each in a private folder under a temporary directory (the user's index is never used):
-- ingest: `qa index --json` in a subprocess on synthetic corpora (see `qa.corpus`) of each size:
+- ingest: `qa index --json` in a subprocess on synthetic corpora (see `qa.measure.corpus`) of each size:
   wall time, chunks/s and the subprocess's peak RSS (`ru_maxrss`); plus the embedder alone;
 - retrieval: our hybrid `Retriever.retrieve` (BM25 + Chroma + fusion) against llama-index's
   default `VectorStoreIndex.as_retriever` on the same collection, p50/p95 over fixed queries
   after warm-up (the first, cold query that builds the BM25 index is reported on its own);
 - answers: our engine against llama-index's default query engine on single-turn items of the eval
-  set over the indexed seeds (`qa.baseline.compare_answers`): accuracy, refusal of unanswerable
+  set over the indexed seeds (`qa.measure.baseline.compare_answers`): accuracy, refusal of unanswerable
   questions, first-token and total latency;
 - cold start: one `qa ask` subprocess per backend, from process start to exit.
 
-It does not measure answer quality beyond `qa.evaluate`'s lexical checks, concurrency, or a Chroma
-server; it does not tune anything. `qa.report` writes the results as Markdown and a plot.
+It does not measure answer quality beyond `qa.measure.evaluate`'s lexical checks, concurrency, or a Chroma
+server; it does not tune anything. `qa.measure.report` writes the results as Markdown and a plot.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ import numpy as np
 
 from index.settings import Settings
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"
 COLD_QUESTION = "Who launched Operation 1027?"
 Say = Callable[[str], None]
@@ -218,7 +218,7 @@ def _p50_p95(values: list[float]) -> tuple[float, float]:
 
 def retrieval(settings: Settings, embedder: Any, qs: list[str], warmup: int, chunks: int) -> Retrieval:
     from index.store import Store
-    from qa import baseline
+    from qa.measure import baseline
     from qa.retrieve import Retriever
 
     store = Store(settings)
@@ -277,7 +277,7 @@ def run(settings: Settings, options: Options, say: Say = lambda s: None) -> Repo
 
 def _speed(settings: Settings, options: Options, tmp: Path, report: Report, say: Say) -> None:
     from index.embedding import make_embedder
-    from qa import corpus
+    from qa.measure import corpus
 
     sentences = corpus.pool(SEEDS)
     qs = queries(sentences, options.queries, options.seed)
@@ -306,8 +306,8 @@ def _sample_texts(sentences: list[str], n: int, seed: int) -> list[str]:
 
 
 def _answers(settings: Settings, options: Options, tmp: Path, report: Report, say: Say) -> None:
-    from qa.baseline import compare_answers, pick_items
-    from qa.evaluate import load_items
+    from qa.measure.baseline import compare_answers, pick_items
+    from qa.measure.evaluate import load_items
 
     answer = answer_settings(settings, tmp / "seeds-index")
     if options.eval_items and answer.backend != "extractive":
