@@ -1,5 +1,13 @@
 """The product's exception tree.
 
+    QAError
+    ├── BadInputError           the user gave something we cannot use (HTTP 400)
+    ├── IndexEmptyError         nothing indexed yet
+    ├── ModelUnavailableError   a model file or model server is missing, corrupt or unreachable
+    ├── StoreUnavailableError   the Chroma store cannot be opened or reached
+    ├── BusyError               the answer queue is full: retry shortly (HTTP 503 + Retry-After)
+    └── CancelledError          the caller stopped waiting; the answer was abandoned
+
 Library code raises these; the edges (CLI, Gradio, HTTP) translate them. Every message says what
 to do next. It lives in the bottom layer so that `index`, `qa` and `ui` can all raise and catch it.
 """
@@ -27,3 +35,7 @@ class StoreUnavailableError(QAError):
 
 class BusyError(QAError):
     """The server's answer queue is full; the caller should retry shortly."""
+
+
+class CancelledError(QAError):
+    """The caller stopped waiting (Stop, a closed connection, a timeout): the answer was abandoned."""

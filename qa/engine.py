@@ -14,11 +14,12 @@ The model is never trusted to refuse or to cite; the numbers here decide.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from index.errors import BadInputError
+from index.errors import BadInputError, CancelledError
 from index.settings import Settings
 from qa import citations as cit
 from qa import extractive
@@ -104,6 +105,7 @@ class Engine:
 
     def __init__(self, settings: Settings, retriever: Retriever, llm: LLM | None):
         self.settings, self.retriever, self.llm = settings, retriever, llm
+        self._cancel: threading.Event | None = None
 
     @property
     def model_name(self) -> str:
@@ -123,8 +125,12 @@ class Engine:
                 return event.answer
         raise AssertionError("stream() always ends with a final event")
 
-    def stream(self, question: str, history: list[Turn] | None = None) -> Iterator[Event]:
+    def stream(
+        self, question: str, history: list[Turn] | None = None, cancel: threading.Event | None = None
+    ) -> Iterator[Event]:
+        """Events of one answer. When `cancel` is set, the next model token raises CancelledError."""
         question = check_question(question)
+        self._cancel = cancel
         t0 = time.perf_counter()
         rewritten = rewrite(question, history or [], self.llm)
         yield Event("rewritten", rewritten)
@@ -187,6 +193,8 @@ class Engine:
             build_messages(question, draft.passages), self.settings.max_answer_tokens
         ):
             timings.setdefault("first_token_ms", _ms(t0))
+            if self._cancel is not None and self._cancel.is_set():
+                raise CancelledError("The answer was cancelled.")
             buffer += piece
             sentences = cit.split_sentences(buffer)
             if len(sentences) > 1:  # all but the last are complete (their markers included)
