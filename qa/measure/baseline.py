@@ -170,7 +170,7 @@ def compare_answers(settings: Settings, items: list[Any], seeds: Path) -> list[I
 
 
 def _run_item(engine: Any, base: Any, item: Any) -> ItemRun:
-    from qa.measure.evaluate import answer_correct, refusal_like
+    from qa.measure.devset import answer_correct, refusal_like
 
     ours = engine.ask(item.question)
     theirs = ask(base, item.question)

@@ -307,7 +307,7 @@ def _sample_texts(sentences: list[str], n: int, seed: int) -> list[str]:
 
 def _answers(settings: Settings, options: Options, tmp: Path, report: Report, say: Say) -> None:
     from qa.measure.baseline import compare_answers, pick_items
-    from qa.measure.evaluate import load_items
+    from qa.measure.devset import load_items
 
     answer = answer_settings(settings, tmp / "seeds-index")
     if options.eval_items and answer.backend != "extractive":
