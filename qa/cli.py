@@ -167,7 +167,7 @@ def ask(
 ) -> None:
     """Answer one question from the indexed articles, with numbered sources.
 
-    Example: qa ask "Who launched Operation 1027?"
+    Example: qa ask "Who bought the company, and for how much?"
     """
     engine = _engine(ctx, backend, model, k)
     if as_json:

@@ -157,7 +157,7 @@ def compare_answers(settings: Settings, items: list[Any], seeds: Path) -> list[I
     from index.ingest import run_index
     from qa.engine import Engine
     from qa.llm import make_llm
-    from qa.retrieve import Retriever
+    from qa.stages.retrieve import Retriever
 
     store, embedder, llm = Store(settings), make_embedder(settings), make_llm(settings)
     run_index(store, embedder, [str(seeds)], settings.chunk_tokens)

@@ -219,7 +219,7 @@ def _p50_p95(values: list[float]) -> tuple[float, float]:
 def retrieval(settings: Settings, embedder: Any, qs: list[str], warmup: int, chunks: int) -> Retrieval:
     from index.store import Store
     from qa.measure import baseline
-    from qa.retrieve import Retriever
+    from qa.stages.retrieve import Retriever
 
     store = Store(settings)
     ours = Retriever(store, embedder)
