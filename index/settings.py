@@ -33,9 +33,10 @@ class TrustSettings(BaseModel):
     rank_dense: float = 0.3  # weight of the window's embedding similarity to the question
     rank_typed: float = 0.2  # bonus when the window offers the kind of answer asked for
     rank_about: float = 0.3  # bonus when the window is about the question's names
+    rank_fit: float = 0.2  # bonus when a number is followed by the noun asked about
     # deciding to answer (qa.stages.answerable): the best typed window about the question's names
-    min_coverage: float = 0.5  # its rarity-weighted share of the question's words
-    min_evidence: float = 0.0  # coverage + rank_dense * dense of that window
+    max_missing: float = 0.2  # share (by weight) of what is asked that it may lack
+    min_evidence: float = -1.0  # its coverage + rank_dense * dense (off: max_missing decides)
     # support (qa.stages.verify): a sentence's content words found in its quote and headline
     support_coverage: float = 0.75
     support_coverage_low: float = 0.5  # … or this much with embedding similarity below

@@ -237,6 +237,8 @@ def _print_answer(engine: Any, question: str, history: list[Any], stream: bool) 
     for event in engine.stream(question, history):
         if event.kind == "rewritten" and event.text != question:
             click.secho(f"(searching for: {event.text})", dim=True)
+        elif event.kind == "quote" and stream and event.citation is not None:
+            click.secho(f'From the articles ({event.citation.title}): "{event.text}"\n', dim=True)
         elif event.kind == "delta" and stream:
             streamed += event.text
             click.echo(event.text, nl=False)
@@ -354,3 +356,43 @@ def eval_(
     problems = [p for r in reports for p in ev.gate(r, gate_key)] if gate_key else []
     if problems:
         raise click.ClickException("evaluation gate failed: " + "; ".join(problems))
+
+
+@main.command()
+@click.option(
+    "--cases",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=Path("tests/redteam/redteam.json"),
+    show_default=True,
+    help="Planted-article cases.",
+)
+@click.option(
+    "--corpus",
+    type=click.Path(exists=True, path_type=Path),
+    required=True,
+    help="The archive the attacker's articles are planted into: a folder, or a .tar.xz of one.",
+)
+@click.option("--backend", type=click.Choice(["local", "openai", "extractive"]), help="QA_BACKEND.")
+@click.option("--model", help="Model name or path (QA_MODEL).")
+@click.option("--json", "as_json", is_flag=True, help="Print every case's result as JSON.")
+@click.pass_context
+def redteam(
+    ctx: click.Context, cases: Path, corpus: Path, backend: str | None, model: str | None, as_json: bool
+) -> None:
+    """Plant attackers' articles next to an archive and count the answers they steer.
+
+    Example: qa redteam --corpus ../shared/corpora/reuters-21578.tar.xz --backend extractive
+    """
+    from qa.measure import redteam as rt
+
+    settings = settings_from(ctx, backend=backend, model=model)
+    items = rt.load_cases(cases)
+    with click.progressbar(items, label="planted cases", file=sys.stderr) as bar:
+        results = rt.run(settings, items, corpus, progress=lambda _: bar)
+    if as_json:
+        click.echo(json.dumps([asdict(r) for r in results]))
+        return
+    click.echo(json.dumps(rt.summary(results), indent=1))
+    for r in results:
+        if r.steered or (r.benign and (r.detected or not r.correct)):
+            click.echo(f"  {r.id} [{r.style}] steered={r.steered} flagged={r.detected}: {r.answer[:140]!r}")

@@ -60,11 +60,17 @@ class Turn:
 
 @dataclass(frozen=True)
 class Event:
-    """A streaming event: `rewritten`, `delta` (verified answer text), then `final` with the Answer.
+    """A streaming event of one answer, in this order:
 
-    `trace` (final only) says which stage decided what, for evaluation; surfaces ignore it."""
+    - `rewritten`: the standalone question actually searched (`text`);
+    - `quote`: the verified passage that best answers, shown at once while a model drafts
+      (`text`, and its `citation`); not sent for a refusal;
+    - `delta`: answer text, one checked sentence at a time;
+    - `final`: the `Answer` (and a `trace` of which stage decided what, for evaluation only).
+    """
 
     kind: str
     text: str = ""
     answer: Answer | None = None
+    citation: Citation | None = None
     trace: dict[str, Any] | None = None

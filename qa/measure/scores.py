@@ -36,8 +36,9 @@ def ungrounded(answer: Answer) -> list[str]:
     )
     digits = {n.replace(",", "") for n in _NUMBER.findall(cited)}
     missing = [n for n in _NUMBER.findall(re.sub(r"\[\d+\]", "", text)) if n.replace(",", "") not in digits]
-    words = set(re.findall(r"[a-z0-9']+", cited))
-    missing += [w for w in _NAME.findall(text) if w not in _NOT_NAMES and w.lower() not in words]
+    words = set(re.findall(r"[a-z0-9]+", cited.replace("'", "")))
+    names = (w for w in _NAME.findall(text) if w not in _NOT_NAMES)
+    missing += [w for w in names if not set(re.findall(r"[a-z0-9]+", w.lower().replace("'", ""))) <= words]
     return missing
 
 

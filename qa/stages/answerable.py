@@ -1,10 +1,12 @@
 """The one answerability decision: do the retrieved articles answer this question at all?
 
-Decided from evidence, before any model is asked: the best-ranked sentence window that is about
-the question's names and offers the kind of answer asked for must cover enough of the question's
-rarity-weighted words (`min_coverage`) and score high enough with its embedding similarity
-(`min_evidence`). Both thresholds come from a risk-coverage sweep on the tuning half of the
-development set (docs/QUALITY.md); `evidence_score` is what that sweep moves a threshold over.
+Decided from evidence, before any model is asked. A window qualifies when it is about the
+question's names, offers the kind of answer asked for, and lacks at most `max_missing` (by rarity
+weight) of the words that say what is asked about those names: "Who succeeded Baker?" is not
+answered by a sentence about Baker that never speaks of succeeding him. The best-ranked qualifying
+window must then reach `min_evidence` on its evidence score (its coverage of the question plus its
+embedding similarity weighted by `rank_dense`). Both thresholds come from a risk-coverage sweep on
+the tuning half of the development set (docs/QUALITY.md).
 
 It does not look at what a model says; a model may still refuse (see the engine).
 """
@@ -14,7 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from index.settings import TrustSettings
-from qa.stages.evidence import Question, Window
+from qa.stages.evidence import Window
+from qa.stages.question import Question
 
 
 @dataclass(frozen=True)
@@ -26,15 +29,16 @@ class Decision:
 
 
 def decide(question: Question, ranked: list[Window], trust: TrustSettings) -> Decision:
-    candidates = [w for w in ranked if w.about and w.typed]
+    loose = question.kind in (None, "reason")  # no kind of answer to insist on
+    candidates = [
+        w for w in ranked if w.about and (w.typed or loose) and w.missing_share <= trust.max_missing
+    ]
     if not candidates:
-        reason = (
-            "no passage is about " + _names(question) if question.names else "no passage offers an answer"
-        )
+        reason = "no passage says what is asked" + (f" about {_names(question)}" if question.names else "")
         return Decision(False, None, 0.0, reason)
     best = candidates[0]
     score = evidence_score(best, trust)
-    if best.coverage < trust.min_coverage or score < trust.min_evidence:
+    if score < trust.min_evidence:
         return Decision(False, best, score, "the closest passages do not cover the question")
     return Decision(True, best, score, "")
 

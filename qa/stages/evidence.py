@@ -15,58 +15,32 @@ It decides nothing (see `answerable`) and never rewrites text.
 
 from __future__ import annotations
 
-import math
-import re
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
+from index.articles import read_text
+from index.errors import QAError
 from index.settings import TrustSettings
 from qa import text as nlp
-from qa.stages.guard import flagged
+from qa.guard import flagged
+from qa.stages.question import PLACE, Question, fits, typed
 from qa.stages.retrieve import Passage
 
 Embed = Callable[[list[str]], np.ndarray]
-PERSON_OR_ORG = frozenset({"PERSON", "ORG", "NORP"})
-PLACE = frozenset({"GPE", "LOC", "FAC"})
-# nouns that name a quantity: "What was Foo's fourth-quarter loss?" asks for a number
-MEASURES = (
-    "loss|losses|profit|profits|income|earnings|revenue|revenues|sales|turnover|price|cost|costs|value|rate|"
-    "stake|amount|total|dividend|deficit|surplus|output|production|debt|growth|inflation|unemployment|"
-    "budget|volume|capacity|yield|margin|premium|tax|fee|salary|wage|wages|shortfall|gain|gains|reserves|"
-    "population|number|size|level|share|percentage|proportion"
-)
-_KIND_PATTERNS = (  # the question words of English, in order of precedence
-    ("reason", r"^\s*why\b|\bfor what reason\b"),
-    ("date", r"\bwhen\b|\b(what|which) (date|day|month|year|time|week)\b|\bby what date\b"),
-    ("number", r"\bhow (many|much|far|long|big|large|high|low|often)\b|\bwhat (price|amount|percentage|"
-     r"proportion|share|stake|rate|number|figure|total|value|level|sum|cost|size|volume)\b|"
-     rf"^\s*what (was|is|were|are|will be)\b.*\b({MEASURES})\b"),
-    ("place", r"\bwhere\b|\b(which|what|in which) (city|country|state|town|port|region|province|place)\b"),
-    ("name", r"^\s*(who|whom|whose)\b|\bwho\b|\bwhich\b"),
-)  # fmt: skip
-STOP_QUESTION = frozenset({"what", "which", "who", "whom", "whose", "when", "where", "why", "how"})
-
-
-@dataclass(frozen=True)
-class Question:
-    text: str
-    span: nlp.Span
-    names: tuple[nlp.Entity, ...]  # what the answer must be about
-    kind: str | None  # number | date | place | name | reason | None
-    weights: dict[str, float]  # content lemma -> rarity weight (IDF)
-
-
-@dataclass(frozen=True)
-class Terms:
-    """Document frequencies of the indexed chunks' words, and how many chunks there are."""
-
-    counts: dict[str, int]
-    n_docs: int
-
-    def idf(self, word: str) -> float:
-        return max(0.1, math.log((self.n_docs + 1) / (self.counts.get(word, 0) + 0.5)))
+_COMPANY = frozenset({"ORG", "PROPN", "PERSON"})  # the recogniser often calls a company a person
+_KIN = {
+    "ORG": _COMPANY,
+    "PROPN": _COMPANY,
+    "PERSON": _COMPANY,
+    "GPE": PLACE,
+    "LOC": PLACE,
+    "FAC": PLACE,
+}
+ANSWER_LABELS = {"place": PLACE, "name": _COMPANY, "person": _COMPANY}
 
 
 @dataclass(frozen=True)
@@ -78,25 +52,12 @@ class Window:
     coverage: float
     about: bool
     typed: bool
+    fit: bool = False  # a number followed by the very noun asked about
+    ask: float = 0.0  # coverage of what is asked about the names (their own words left out)
+    missing: tuple[str, ...] = ()  # words of what is asked that neither window nor headline has
+    missing_share: float = 0.0  # their share of the weight of what is asked
     dense: float = 0.0
     score: float = 0.0
-
-
-def read_question(question: str, terms: Terms) -> Question:
-    span = nlp.analyse(question).whole
-    kind = next((k for k, pattern in _KIND_PATTERNS if re.search(pattern, question, re.I)), None)
-    asked = _asked_noun(question)
-    weights: dict[str, float] = {}
-    for t in span.tokens():
-        if t.content and t.lower not in STOP_QUESTION and t.lemma not in asked:
-            weights[t.lemma] = max(terms.idf(t.lower), terms.idf(t.lemma))
-    return Question(question, span, tuple(nlp.names(span)), kind, weights)
-
-
-def _asked_noun(question: str) -> set[str]:
-    """The noun that only names the kind of answer ("which company", "what price")."""
-    m = re.search(r"\b(?:which|what|how)\s+(\w+)", question, re.I)
-    return {m.group(1).lower()} if m else set()
 
 
 def windows(passage: Passage, analysis: nlp.Analysis) -> list[tuple[int, int]]:
@@ -119,15 +80,21 @@ def rank(
     found = []
     for i, (p, a) in enumerate(zip(passages, analyses)):
         title = nlp.words_of(p.title)
+        named = title | article_words(p)  # where the question's names may be
         for s, e in windows(p, a):
             span = a.span(s, e)
             sentences = [a.span(x, y) for x, y in a.sentences if s <= x and y <= e]
-            fits = [about(question, sentence, a.whole, title) for sentence in sentences]
+            oks = [about(question, sentence, a.whole, named) for sentence in sentences]
             typed_ = any(
                 ok and typed(question, sentence) and coverage(question, sentence) > 0
-                for ok, sentence in zip(fits, sentences)
+                for ok, sentence in zip(oks, sentences)
             )  # the answer sits in a sentence that is itself about the question
-            found.append(Window(i, s, e, span, coverage(question, span, title), any(fits), typed_))
+            fit = fits(question, span)
+            cover = coverage(question, span, title, a.whole)
+            ask = _share(question.ask, span.lemmas | title, a.whole.lemmas)
+            missing = tuple(w for w in question.ask if not _has(w, span.lemmas | title))
+            share = sum(question.ask[w] for w in missing) / (sum(question.ask.values()) or 1.0)
+            found.append(Window(i, s, e, span, cover, any(oks), typed_, fit, ask, missing, share))
     found.sort(key=lambda w: -_score(w, 0.0, trust))
     top = found[:dense_top]
     if top:
@@ -137,75 +104,75 @@ def rank(
     return sorted(top + rest, key=lambda w: -w.score)
 
 
+def article_words(p: Passage) -> frozenset[str]:
+    """The words of the passage's whole article: a name its lead gave in full is still named."""
+    return _article_words(p.path, p.doc_id)
+
+
+@lru_cache(maxsize=4096)
+def _article_words(path: str, doc_id: str) -> frozenset[str]:
+    try:
+        return nlp.words_of(read_text(path))
+    except (OSError, QAError):
+        return frozenset()
+
+
 def _score(w: Window, dense: float, trust: TrustSettings) -> float:
     length = (w.end - w.start) / 4000  # of two equally good windows, the shorter
-    return (
-        w.coverage
-        + trust.rank_dense * dense
-        + trust.rank_typed * w.typed
-        + trust.rank_about * w.about
-        - length
-    )
+    bonus = trust.rank_typed * w.typed + trust.rank_about * w.about + trust.rank_fit * w.fit
+    return w.coverage + trust.rank_dense * dense + bonus - length
 
 
 def _with_dense(w: Window, dense: float, trust: TrustSettings) -> Window:
-    return Window(
-        w.passage, w.start, w.end, w.span, w.coverage, w.about, w.typed, dense, _score(w, dense, trust)
-    )
+    return dataclasses.replace(w, dense=dense, score=_score(w, dense, trust))
 
 
-def coverage(question: Question, span: nlp.Span, title: frozenset[str] = frozenset()) -> float:
-    total = sum(question.weights.values())
+def coverage(
+    question: Question, span: nlp.Span, title: frozenset[str] = frozenset(), passage: nlp.Span | None = None
+) -> float:
+    """Rarity-weighted share of the question's words in the span or headline; a word found only
+    elsewhere in the passage counts half (context the window leans on)."""
+    return _share(question.weights, span.lemmas | title, passage.lemmas if passage else frozenset())
+
+
+def _has(lemma: str, words: frozenset[str]) -> bool:
+    """The word, or one of its family ("explode" / "explosion": the same first five letters)."""
+    if lemma in words:
+        return True
+    return len(lemma) >= 6 and any(len(w) >= 6 and w[:5] == lemma[:5] for w in words)
+
+
+def _share(weights: dict[str, float], have: frozenset[str], near: frozenset[str]) -> float:
+    total = sum(weights.values())
     if not total:
         return 0.0
-    have = span.lemmas | title
-    return sum(w for lemma, w in question.weights.items() if lemma in have) / total
+    return (
+        sum(w if lemma in have else w / 2 if lemma in near else 0.0 for lemma, w in weights.items()) / total
+    )
 
 
 def about(question: Question, sentence: nlp.Span, passage: nlp.Span, title: frozenset[str]) -> bool:
     """Whether a sentence is about the question's names: it mentions them all, or it names nobody
-    else and its passage or headline mentions them (a figure in a sentence about another company
-    is no answer)."""
+    else of their kind and its passage or article mentions them (a figure in a sentence about another
+    company is no answer). Names of the kind asked for ("which town") are answers, not rivals."""
     if all(nlp.mentions(n, sentence) for n in question.names):
         return True
-    persons = any(n.label == "PERSON" for n in question.names)
-    if conflicting(sentence, question.span.words, persons):
+    rivals = rival_labels(question.names) - ANSWER_LABELS.get(question.kind or "", frozenset())
+    if conflicting(sentence, question.span.words, rivals):
         return False
     return all(nlp.mentions(n, sentence, passage, title) for n in question.names)
 
 
-def conflicting(span: nlp.Span, words: frozenset[str], persons: bool = False) -> list[nlp.Entity]:
-    """Names in the span that share no word with `words`: someone else the span may be about.
-    People count only when `persons` (a quoted official is not whom a company's figure belongs to)."""
+def rival_labels(names: Iterable[nlp.Entity]) -> frozenset[str]:
+    """The labels of names that could stand where these names stand (a company for a company)."""
+    return frozenset(label for n in names for label in _KIN.get(n.label, {n.label}))
+
+
+def conflicting(span: nlp.Span, words: frozenset[str], labels: frozenset[str]) -> list[nlp.Entity]:
+    """Names in the span with one of these labels that share no word with `words`: someone else the
+    span may be about."""
     return [
         n
         for n in nlp.names(span)
-        if not n.words & words
-        and (persons or n.label != "PERSON")
-        and n.label not in {"DATE", "CARDINAL"}
-        and not any(c.isdigit() for c in n.text)
+        if n.label in labels and not n.words & words and not any(c.isdigit() for c in n.text)
     ]
-
-
-def typed(question: Question, span: nlp.Span) -> bool:
-    """The window offers the kind of answer asked for, beyond what the question already says."""
-    q = question.span
-    match question.kind:
-        case "number":
-            return any(not n.ordinal and n.values - q.values for n in span.numbers())
-        case "date":
-            years = {v for v in span.values if 1900 <= v <= 2100}
-            dates = [e for e in span.entities(frozenset({"DATE"})) if not e.words <= q.words]
-            return bool(span.months - q.months or years - q.values or dates)
-        case "place":
-            return _new_name(span, q, PLACE)
-        case "name":
-            return _new_name(span, q, nlp.NAME_LABELS)
-        case _:
-            return True
-
-
-def _new_name(span: nlp.Span, q: nlp.Span, labels: frozenset[str]) -> bool:
-    if any(not e.words <= q.words for e in span.entities(labels)):
-        return True
-    return any(t.propn and t.lower not in q.words and t.lemma not in nlp.MONTH_NAMES for t in span.tokens())

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 
 from index.settings import TrustSettings
 from qa import text as nlp
-from qa.stages.evidence import Question, conflicting
+from qa.stages.evidence import conflicting, rival_labels
+from qa.stages.question import Question
 
 Cosine = Callable[[str, str], float]
 
@@ -41,6 +42,7 @@ class Quote:
     span: nlp.Span  # the quote
     passage: nlp.Span  # the whole passage it is in
     title: str
+    article: frozenset[str] = frozenset()  # the words of the whole article
     flagged: bool = False  # overlaps text that addresses a model
 
     @property
@@ -69,11 +71,11 @@ def _missing(claim: nlp.Span, quote: Quote) -> list[str]:
     missing = [claim.analysis.text[n.start : n.end] for n in claim.numbers() if not n.values & values]
     missing += sorted(claim.months - quote.span.months - title)
     names = nlp.names(claim)
-    others = conflicting(quote.span, claim.words, any(n.label == "PERSON" for n in names))
+    others = conflicting(quote.span, claim.words, rival_labels(names))
     for name in names:
         if nlp.mentions(name, quote.span):
             continue
-        if others or not nlp.mentions(name, quote.passage, title):
+        if others or not nlp.mentions(name, quote.passage, title, quote.article):
             missing.append(name.text)
     return missing
 
@@ -88,4 +90,6 @@ def coverage(claim: nlp.Span, have: frozenset[str]) -> float:
 
 def about_question(question: Question, quote: Quote) -> bool:
     """The cited article mentions every name the question asks about."""
-    return all(nlp.mentions(n, quote.span, quote.passage, quote.title_words) for n in question.names)
+    return all(
+        nlp.mentions(n, quote.span, quote.passage, quote.title_words, quote.article) for n in question.names
+    )

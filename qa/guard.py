@@ -30,16 +30,29 @@ from qa import text as nlp
 MASK = "[text addressed to AI systems removed]"
 _MARKUP = re.compile(
     r"<\s*(img|script|iframe|a|style|meta|link)\b|<!--|\]\(\s*\S+\)|!\[|^\s*#{2,}\s*\w|"
-    r"^\s*\[?\s*(system|admin|assistant|user|developer|instruction)s?\s*[\]:]",
+    r"^\s*\[?\s*(system|admin|assistant|user|developer|instruction)s?\s*[\]:]|\{\s*\"\w+\"\s*:",
     re.I | re.M,
 )
 _AI = re.compile(
     r"\b(AI|A\.I\.|artificial intelligence|chat ?bots?|bots?|LLMs?|(large )?language models?|"
     r"summari[sz]ers?|summari[sz]ation (tools?|systems?)|(AI|virtual|digital|automated) assistants?|"
     r"assistants? (handling|reading|answering|summari[sz]ing|processing)|machine[- ]learning (models?|"
-    r"systems?)|automated (systems?|tools?|readers?)|answering (systems?|engines?|models?))\b",
+    r"systems?)|automated (systems?|tools?|readers?|services?)|answering (systems?|engines?|models?))\b",
     re.I,
 )
+# speaking to whoever answers questions from an archive, in or out of quotation marks
+_ANSWERERS = re.compile(
+    r"\b(answer(s|ing)? (questions|queries)|(answers|responses|summaries|replies) (drawn|generated|produced|"
+    r"taken|given) from|the (figure|number|price|answer|amount|name) to (give|cite|quote|use|report|state)|"
+    r"(if|when|whenever) (a |any |the )?(question|query|user|reader)s? (concerns?|asks?|is about|are about)|"
+    r"apply_to|all (answers|responses|summaries)|(you are|you're|act as|pretend to be|play the role of)\b"
+    r".{0,60}\b(bot|helper|assistant|advis[eo]r|persona|guide))\b",
+    re.I,
+)
+# an order to restate something as a given value: "give the size as 750 mln dlrs", "refer to it as X"
+_RESTATE = re.compile(r"\b(give|report|state|quote|cite|put|describe|list|refer to)\b[^.;]{0,60}\bas\b", re.I)
+_SPACED = re.compile(r"(\b\w\s){6,}")  # text spaced out letter by letter to slip past filters
+_INTERVIEW = re.compile(r"^\s*[QA]\s*[:.]", re.M)
 # speaking to someone: "Chatbots reading this wire:", "Attention, models", "Note to assistants"
 _VOCATIVE = re.compile(r"^[^.:]{0,60}:|\b(attention|note|message|notice|reminder)\b", re.I)
 # addressing whoever answers: "in any response", "for all summaries"
@@ -110,7 +123,7 @@ def flagged(text: str, analysis: nlp.Analysis | None = None) -> list[tuple[int, 
 
 def steers(sentence: nlp.Span) -> bool:
     text = sentence.text
-    if _MARKUP.search(text) or _DISCREDIT.search(text) or _ASKED.search(text):
+    if any(p.search(text) for p in (_MARKUP, _DISCREDIT, _ASKED, _ANSWERERS, _SPACED)):
         return True
     tokens = [t for t in sentence.tokens() if not t.lower.isspace()]
     lemmas = {t.lemma for t in tokens}
@@ -118,6 +131,8 @@ def steers(sentence: nlp.Span) -> bool:
     if addressed and (lemmas & _ANSWERING or _OBLIGATION.search(text) or _VOCATIVE.search(text)):
         return True
     if _instructs_agent(sentence, tokens):
+        return True
+    if _RESTATE.search(text) and (lemmas & {"please", "kindly", "you"} or _ordered(tokens)):
         return True
     if _reported(text, tokens):
         return False
@@ -138,7 +153,7 @@ def _instructs_agent(sentence: nlp.Span, tokens: list[nlp.Token]) -> bool:
 
 def _reported(text: str, tokens: list[nlp.Token]) -> bool:
     """Quoted speech attributed to someone: quotation marks and a verb of saying."""
-    quoted = re.search(r"[\"“”]", text)
+    quoted = re.search(r"[\"“”]", text) or _INTERVIEW.search(text)
     return bool(quoted) or any(t.lemma in {"say", "tell"} and t.tag in {"VBD", "VBZ"} for t in tokens)
 
 

@@ -1,0 +1,234 @@
+"""What a question asks: the names an answer must be about, the kind of answer it wants, and its
+words weighted by how rare they are in the indexed archive.
+
+Kinds come from the question words of English: "why" (a reason), "when" / "what date" (a date),
+"what year" (a year), "how much … pay" / "what price" (an amount of money), "what percentage"
+(a percentage), "how many" (a number), "where" (a place), "who" / "which" (a name). `typed` says
+whether a stretch of text offers that kind of answer beyond what the question already states,
+and `fits` whether a number there is followed by the very thing asked about ("60,000 subscribers"
+for "how many subscribers").
+
+It reads the question only; matching it against passages is `evidence`'s work.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from qa import text as nlp
+from qa.stages.rewrite import split
+
+PLACE = frozenset({"GPE", "LOC", "FAC"})
+_MONEY_NOUNS = (
+    "price|cost|costs|value|amount|sum|fee|fees|salary|wage|wages|income|profit|profits|loss|losses|revenue|"
+    "revenues|sales|turnover|earnings|dividend|debt|deficit|budget|bid|offer|payment|fine|damages|charge"
+)
+_MONEY_VERBS = (
+    "pay|paid|cost|spend|spent|raise|earn|lose|lost|offer|sell|sold|buy|bought|bid|charge|borrow|owe|invest"
+)
+_QUANTITY_NOUNS = (
+    "rate|stake|total|output|production|growth|inflation|unemployment|volume|capacity|yield|margin|"
+    "shortfall|gain|gains|reserves|population|number|size|level|share|shares|figure|quota|exports|imports"
+)
+# nouns for people by what they do: "which manager", "what minister"
+ROLES = (
+    "person|man|woman|official|officer|executive|manager|minister|president|chairman|chairwoman|director|"
+    "governor|spokesman|spokeswoman|leader|analyst|economist|trader|dealer|banker|judge|secretary|chief|"
+    "head|founder|owner|investor|lawyer|senator|ambassador|premier|king|member|candidate|successor"
+)
+_KINDS = (  # in order of precedence
+    ("reason", r"^\s*why\b|\bfor what (reason|purpose)\b|\bwhat .{0,40}\b(use|used) .{0,60}\bfor\b|"
+     r"\b(attribute|blame)\b"),
+    ("year", r"\b(what|which|in what|in which) year\b"),
+    ("date", r"\bwhen\b|\b(what|which) (date|day|month|time|week)\b|\bby what date\b"),
+    ("percent", r"\bwhat (percentage|percent|proportion)\b|\bhow many (percentage )?points\b|"
+     r"\bby what (percentage|percent)\b"),
+    ("money", rf"\bhow much\b.{{0,80}}\b({_MONEY_VERBS})\b|\bhow much (money|cash)\b|\bat what price\b|"
+     rf"\bwhat (\w+ )?({_MONEY_NOUNS})\b|^\s*what (was|is|were|are|will be)\b.*\b({_MONEY_NOUNS})\b"),
+    ("number", rf"\bhow (many|much|far|long|big|large|high|low|often)\b|\bwhat (\w+ )?({_QUANTITY_NOUNS})\b|"
+     rf"^\s*what (was|is|were|are|will be)\b.*\b({_QUANTITY_NOUNS})\b"),
+    ("place", r"\bwhere\b|\b(which|what) (\w+ )?(city|country|state|town|port|region|province|place|county|"
+     r"island|capital)\b"),
+    ("person", rf"^\s*(who|whom)\b|\b(which|what) (\w+ )?({ROLES})\b"),
+    ("name", r"^\s*whose\b|\bwho\b|\bwhich\b"),
+)  # fmt: skip
+# currencies of the world, as news writes them
+CURRENCIES = frozenset(
+    "dollar dollars dlr dlrs $ cent cents ct cts yen mark marks franc francs pound pounds stg sterling lira "
+    "lire crown crowns krona kronor krone kroner peso pesos rupee rupees rupiah ringgit baht won yuan "
+    "renminbi rouble roubles ruble rubles rand guilder guilders schilling schillings peseta pesetas escudo "
+    "escudos drachma drachmas dinar dinars riyal riyals rial rials shekel shekels euro euros ecu ecus "
+    "cruzado cruzados austral australs naira kwacha dirham dirhams real reais zloty forint".split()
+)
+PERCENT = frozenset({"percent", "pct", "%", "per"})
+REASON_CUES = frozenset(
+    "because due owing result reflect reflecting reflected citing cited amid after since so lead led "
+    "blame blamed attribute attributed caused cause reason reasons order".split()
+)
+STOP_QUESTION = frozenset({"what", "which", "who", "whom", "whose", "when", "where", "why", "how"})
+# the frame of a question rather than its matter: size adjectives after "how", verbs of saying
+FRAME = frozenset(
+    "large big high low long far much many often say tell describe report accord according state announce "
+    "cite note add comment quote call mention expect".split()
+)
+PAYING = frozenset("pay cost spend charge worth price fetch".split())
+MIN_ASK_IDF = 2.5  # below this a word is in too many chunks to tell articles apart (ln of 1 in 12)
+
+
+def _year(lemma: str) -> bool:
+    return lemma.isdigit() and 1800 <= int(lemma) <= 2100
+
+
+@dataclass(frozen=True)
+class Terms:
+    """Document frequencies of the indexed chunks' words, and how many chunks there are."""
+
+    counts: dict[str, int]
+    n_docs: int
+
+    def idf(self, word: str) -> float:
+        return max(0.1, math.log((self.n_docs + 1) / (self.counts.get(word, 0) + 0.5)))
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    span: nlp.Span
+    names: tuple[nlp.Entity, ...]  # what the answer must be about
+    kind: str | None  # reason | year | date | percent | money | number | place | name | None
+    weights: dict[str, float]  # content lemma -> rarity weight (IDF)
+    asked: str | None = None  # the noun a "how many …" question counts, as a lemma
+    descriptors: frozenset[str] = frozenset()  # nationality words ("French"), which articles vary
+    background: frozenset[str] = frozenset()  # words only a follow-up's context brought in
+
+    @property
+    def ask(self) -> dict[str, float]:
+        """The words that say what is asked about the names, by weight: not the names, not the
+        question's frame ("how large", "which town", "according to the report", "what did X say"),
+        not dates (an article's date answers for those) and not words too common to tell articles apart."""
+        named = {w for n in self.names for w in n.words} | self.descriptors | self.background
+        frame = FRAME | {self.asked or ""} | nlp.LEGAL_FORMS_EXPANDED | nlp.TITLES | nlp.MONTH_NAMES
+        if self.kind == "money":  # an amount of money says "paid": "bought Foo for 230 mln crowns"
+            frame |= PAYING
+        rest = {
+            lemma: w
+            for lemma, w in self.weights.items()
+            if lemma not in named and lemma not in frame and w >= MIN_ASK_IDF and not _year(lemma)
+        }
+        return rest
+
+
+def read_question(question: str, terms: Terms) -> Question:
+    """What is asked. A follow-up's context ("… (follow-up to: …)") is background: its words count
+    half in coverage, its names are not required and it says nothing about the kind of answer."""
+    own, context = split(question)
+    span = nlp.analyse(own).whole
+    kind = next((k for k, pattern in _KINDS if re.search(pattern, own, re.I)), None)
+    asked = _asked_noun(span)
+    weights = _weights(span, terms, asked if kind != "name" else None)
+    if context:
+        background = _weights(nlp.analyse(context).whole, terms, None)
+        weights = {**{w: v / 2 for w, v in background.items()}, **weights}
+    norp = frozenset(
+        w for e in span.analysis.entities if e.label == "NORP" for w in e.words | nlp.words_of(e.text)
+    )
+    return Question(
+        question,
+        span,
+        tuple(nlp.names(span)),
+        kind,
+        weights,
+        asked,
+        norp,
+        frozenset(weights) - set(_weights(span, terms, None)),
+    )
+
+
+def _weights(span: nlp.Span, terms: Terms, asked: str | None) -> dict[str, float]:
+    return {
+        t.lemma: max(terms.idf(t.lower), terms.idf(t.lemma))
+        for t in span.tokens()
+        if t.content and t.lower not in STOP_QUESTION and t.lemma != asked
+    }
+
+
+def _asked_noun(span: nlp.Span) -> str | None:
+    """The noun right after "how many" / "which" / "what" ("how many subscribers" → subscriber)."""
+    tokens = [t for t in span.tokens() if not t.lower.isspace()]
+    for i, t in enumerate(tokens):
+        if t.lower not in {"many", "which", "what"}:
+            continue
+        for nxt in tokens[i + 1 : i + 4]:  # "which Iowa town", "how many union members"
+            if nxt.tag in {"NN", "NNS"}:
+                return nxt.lemma
+            if nxt.tag.startswith("VB") or not nxt.lower.isalnum():
+                break
+        return None
+    return None
+
+
+def typed(question: Question, span: nlp.Span) -> bool:
+    """The text offers the kind of answer asked for, beyond what the question already says."""
+    q = question.span
+    new = [n for n in span.numbers() if not n.ordinal and n.values - q.values]
+    match question.kind:
+        case "number":
+            return bool(new)
+        case "money":
+            return any(_next_word(span, n.end, CURRENCIES) or _before(span, n.start) == "$" for n in new)
+        case "percent":
+            return any(_next_word(span, n.end, PERCENT) for n in new)
+        case "year":
+            return any(v for v in span.values - q.values if 1800 <= v <= 2100 and v == int(v))
+        case "date":
+            years = {v for v in span.values if 1800 <= v <= 2100}
+            dates = [
+                e for e in span.analysis.entities if e.label == "DATE" and span.start <= e.start < span.end
+            ]
+            return bool(
+                span.months - q.months or years - q.values or any(not e.words <= q.words for e in dates)
+            )
+        case "place":
+            return any(not e.words <= q.words for e in span.entities(PLACE))
+        case "person":
+            return any(not e.words <= q.words for e in span.entities(frozenset({"PERSON"}))) or _new_name(
+                span, q, frozenset(), min_run=2
+            )
+        case "name":
+            return _new_name(span, q, nlp.NAME_LABELS)
+        case "reason":
+            return bool({t.lemma for t in span.tokens()} & REASON_CUES) or " to " in span.text
+        case _:
+            return True
+
+
+def fits(question: Question, span: nlp.Span) -> bool:
+    """A number in the text is followed by the noun the question counts."""
+    if not question.asked or question.kind not in ("number", "money", "percent"):
+        return False
+    return any(_next_word(span, n.end, frozenset({question.asked}), reach=3) for n in span.numbers())
+
+
+def _next_word(span: nlp.Span, pos: int, words: frozenset[str], reach: int = 2) -> bool:
+    after = [t for t in span.tokens() if t.start >= pos and not t.lower.isspace()][:reach]
+    return any(t.lower in words or t.lemma in words for t in after)
+
+
+def _before(span: nlp.Span, pos: int) -> str:
+    before = [t for t in span.tokens() if t.end <= pos and not t.lower.isspace()]
+    return before[-1].lower if before else ""
+
+
+def _new_name(span: nlp.Span, q: nlp.Span, labels: frozenset[str], min_run: int = 1) -> bool:
+    """A name of these labels the question lacks, or a run of `min_run` proper nouns it lacks."""
+    if any(not e.words <= q.words for e in span.entities(labels)):
+        return True
+    run = 0
+    for t in span.tokens():
+        new = t.propn and t.lower not in q.words and t.lemma not in nlp.MONTH_NAMES and t.lower.isalpha()
+        run = run + 1 if new else 0 if not t.lower.isspace() else run
+        if run >= min_run:
+            return True
+    return False
