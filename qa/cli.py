@@ -51,6 +51,10 @@ def settings_from(ctx: click.Context, **flags: object) -> Settings:
 )
 @click.option("--chunk-tokens", type=int, help="Chunk size in tokens (QA_CHUNK_TOKENS, default 128).")
 @click.option("--embedder", type=click.Choice(["minilm", "hash"]), help="QA_EMBEDDER (default minilm).")
+@click.option("--max-file-mb", type=float, help="Skip larger files (QA_MAX_FILE_MB, default 5).")
+@click.option(
+    "--rebuild", is_flag=True, help="Delete this index first and build it anew (e.g. new embedder)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 @click.pass_context
 def index(
@@ -59,9 +63,12 @@ def index(
     prune: bool,
     chunk_tokens: int | None,
     embedder: str | None,
+    max_file_mb: float | None,
+    rebuild: bool,
     as_json: bool,
 ) -> None:
-    """Index article files (.txt, .md) or folders of them; re-runs only redo what changed.
+    """Index articles: .txt/.md, .html pages, and .jsonl/.csv exports (one article per record),
+    or folders of them. Re-runs only redo what changed.
 
     Example: qa index seeds/
     """
@@ -69,17 +76,21 @@ def index(
     from index.ingest import run_index
     from index.store import Store
 
-    settings = settings_from(ctx, chunk_tokens=chunk_tokens, embedder=embedder)
+    settings = settings_from(ctx, chunk_tokens=chunk_tokens, embedder=embedder, max_file_mb=max_file_mb)
     store = Store(settings)
+    if rebuild:
+        store.drop()
+        store = Store(settings)
+    bar: Any = click.progressbar(
+        length=1, label="Indexing", file=sys.stderr, show_eta=True, width=30, item_show_func=lambda s: s
+    )
+    with bar:
 
-    def progress(files: Any) -> Any:
-        files = list(files)
-        with click.progressbar(
-            files, label="Indexing", file=sys.stderr, item_show_func=lambda f: f[1] if f else ""
-        ) as bar:
-            yield from bar
+        def progress(done: int, total: int, label: str) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos, current_item=label)
 
-    summary = run_index(store, make_embedder(settings), paths, settings.chunk_tokens, prune, progress)
+        summary = run_index(store, make_embedder(settings), paths, settings.chunk_tokens, prune, progress)
     if as_json:
         click.echo(json.dumps(asdict(summary)))
         return
@@ -93,8 +104,10 @@ def _format_summary(s: Any) -> str:
     ]
     lines += [f"  skipped {src}: {why}" for src, why in s.skipped]
     lines += [f"  removed {src} (file no longer exists)" for src in s.removed]
+    lines += [f"  decoded {src} as {enc}" for src, enc in s.encodings]
     lines += [f"  dropped from {src}: {why} ({n} chars)" for src, why, n in s.dropped]
-    lines += [f"  duplicate: {a} tells the same story as {b} (same cluster)" for a, b in s.duplicates]
+    words = {"identical": "is an identical copy of", "update": "is another version of the same story as"}
+    lines += [f"  duplicate: {a} {words.get(rel, rel)} {b} (same cluster)" for a, b, rel in s.duplicates]
     if s.recovered:
         lines.append(f"  recovered: cleaned up {s.recovered} half-written article(s) from an interrupted run")
     return "\n".join(lines)
