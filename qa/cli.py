@@ -118,6 +118,14 @@ def _format_summary(s: Any) -> str:
 @click.option("--quick", is_flag=True, help="Smoke run: one 500-chunk corpus, 4 questions.")
 @click.option("--eval-items", type=int, help="Eval questions both pipelines answer (default 16; 0 skips).")
 @click.option("--ingest-timeout", type=float, default=600, show_default=True, help="Seconds per index run.")
+@click.option(
+    "--archive",
+    type=click.Path(exists=True, path_type=Path),
+    help="A real archive (folder or .tar.xz): ingest, re-run, retrieval, duplicate precision/recall.",
+)
+@click.option(
+    "--real-embed-max", type=int, help="Embed corpora up to this many chunks with MiniLM (else hash)."
+)
 @click.option("--backend", type=click.Choice(["local", "openai", "extractive"]), help="QA_BACKEND.")
 @click.option("--model", help="Model name or path (QA_MODEL, default qwen2.5-1.5b).")
 @click.option("--out", type=click.Path(path_type=Path), default="docs/BENCHMARKS.md", show_default=True)
@@ -129,6 +137,8 @@ def bench(
     quick: bool,
     eval_items: int | None,
     ingest_timeout: float,
+    archive: Path | None,
+    real_embed_max: int | None,
     backend: str | None,
     model: str | None,
     out: Path,
@@ -148,7 +158,9 @@ def bench(
         options = measure.Options(sizes=(500,), real_embed_max=500, queries=20, eval_items=4)
     if eval_items is not None:
         options = replace(options, eval_items=eval_items)
-    options = replace(options, ingest_timeout=ingest_timeout)
+    options = replace(options, ingest_timeout=ingest_timeout, archive=archive)
+    if real_embed_max is not None:
+        options = replace(options, real_embed_max=real_embed_max)
     settings = settings_from(ctx, backend=backend, model=model)
     result = measure.run(settings, options, lambda line: click.echo(line, err=True))
     report.write(result, out, plot)

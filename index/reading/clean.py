@@ -7,8 +7,9 @@ tied to one site or wire service:
   then, among the first lines, one title line (`# Title` or a
   short line followed by more text) and one date line in any form `reading.dates` reads
   ("26-FEB-1987", "date 2023-12-01", "Published: 12 November 2023"), in either order;
-- tail section: everything from a short line such as "More from …", "Related articles",
-  "Advertisement", "Read more", "Sponsored" to the end;
+- tail section: everything from a short capitalised line such as "More from …", "Related
+  articles", "Advertisement", "Read more", "Sponsored" to the end, when it stands on its own (after
+  a finished sentence or a blank line, so a hard-wrapped "related to the …" line is body);
 - a line repeated verbatim earlier in the article (photo captions are often printed twice);
 - photo-credit lines ("REUTERS/Stringer", "(Credit Image: …)", "Photo: …");
 - sign-off: a last line of one word (a wire signature, "END", "-30-", "###") after a finished
@@ -89,12 +90,15 @@ def body_segments(text: str, pos: int, dropped: list[Dropped]) -> list[tuple[int
     seen: set[str] = set()
     lines = lines_of(text, pos)
     sign_off = _sign_off(text, lines)
+    previous: tuple[int, int] | None = None
     for start, end in lines:
         line = text[start:end]
         key = " ".join(line.split()).lower()
         if not key:
             continue
-        reason = "sign-off" if (start, end) == sign_off else _drop_reason(line, key, seen)
+        standalone = previous is None or _ends_sentence_or_block(text, previous, start)
+        previous = (start, end)
+        reason = "sign-off" if (start, end) == sign_off else _drop_reason(line, key, seen, standalone)
         if reason == "tail":
             dropped.append(Dropped(start, len(text), f"tail section {line.strip()!r}"))
             break
@@ -155,15 +159,17 @@ def _sign_off(text: str, lines: list[tuple[int, int]]) -> tuple[int, int] | None
     body = [(s, e) for s, e in lines if text[s:e].strip()]
     if len(body) < 2 or not _SIGN_OFF.match(text[body[-1][0] : body[-1][1]]):
         return None
-    before_start, before_end = body[-2]
-    blank_between = bool(text[before_end : body[-1][0]].count("\n") > 1)
-    if blank_between or _SENTENCE_END.search(text[before_start:before_end]):
-        return body[-1]
-    return None
+    return body[-1] if _ends_sentence_or_block(text, body[-2], body[-1][0]) else None
 
 
-def _drop_reason(line: str, key: str, seen: set[str]) -> str | None:
-    if _TAIL_MARKER.match(line):
+def _ends_sentence_or_block(text: str, before: tuple[int, int], start: int) -> bool:
+    """The line before ends a sentence, or a blank line separates it from what starts at `start`."""
+    return text[before[1] : start].count("\n") > 1 or bool(_SENTENCE_END.search(text[before[0] : before[1]]))
+
+
+def _drop_reason(line: str, key: str, seen: set[str], standalone: bool) -> str | None:
+    # a heading such as "Related articles", not a hard-wrapped line that happens to start "related to"
+    if standalone and line.strip()[:1].isupper() and _TAIL_MARKER.match(line):
         return "tail"
     if key in seen:
         return "repeated line"
