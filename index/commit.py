@@ -24,7 +24,7 @@ from index.embedding import Embedder
 from index.store import FileRecord, Store
 from index.store.records import date_number
 
-SLICE_CHUNKS = 256  # chunks embedded and written at a time
+SLICE_CHUNKS = 1024  # chunks embedded and written at a time (bounds memory for a huge article)
 
 
 @dataclass
@@ -58,7 +58,8 @@ def commit(
     sums: dict[str, np.ndarray] = {}
     marked = False
     try:
-        todo = [(a, c) for a, chunks, _ in batch.items if a.doc_id not in reuse for c in chunks]
+        first = {a.doc_id: (a, chunks) for a, chunks, _ in reversed(batch.items)}  # same bytes twice: once
+        todo = [(a, c) for doc_id, (a, chunks) in first.items() if doc_id not in reuse for c in chunks]
         for i in range(0, len(todo), SLICE_CHUNKS):
             part = todo[i : i + SLICE_CHUNKS]
             vectors = embedder.embed([f"{a.title}\n{c.text}" for a, c in part])

@@ -164,26 +164,28 @@ def place(
 ) -> list[tuple[str, str, str]]:
     """Compare each committed article with its nearest neighbours; record links and clusters.
 
-    Returns (origin, other origin, relation) for every same-story pair found."""
+    One ANN query and one manifest update per batch. Returns (origin, other origin, relation)
+    for every same-story pair found."""
     for d in done:
         a = d.article
         profiles.add(profile(a.doc_id, a.title, "\n".join(a.text[x:y] for x, y in a.segments), a.date))
     found: list[tuple[str, str, str]] = []
+    manifest = store.manifest()
+    changed: dict[str, FileRecord] = {}
     means = np.vstack([d.mean for d in done])
     for d, near in zip(done, store.nearest_files(means, s.neighbours + 1)):
-        changed: dict[str, FileRecord] = {}
         for found_other, cosine in near:
-            mine = changed.get(d.record.path) or store.manifest()[d.record.path]
-            other = changed.get(found_other.path) or store.manifest().get(found_other.path)
+            mine = changed.get(d.record.path) or manifest[d.record.path]
+            other = changed.get(found_other.path) or manifest.get(found_other.path)
             if other is None or other.path == mine.path or other.doc_id in mine.links:
                 continue  # itself, or already compared from the other side
             relation = _relation(store, mine, other, cosine, profiles, s)
             if relation is None:
                 continue
-            changed.update(_link(store, mine, other, relation))
+            changed.update(_link(manifest, changed, mine, other, relation))
             if same_story(relation):
                 found.append((mine.origin or mine.source, other.origin or other.source, relation))
-        store.update_records(list(changed.values()))
+    store.update_records(list(changed.values()))
     return found
 
 
@@ -207,7 +209,13 @@ def _relation(
     return classify(f, s)
 
 
-def _link(store: Store, mine: FileRecord, other: FileRecord, relation: str) -> dict[str, FileRecord]:
+def _link(
+    manifest: dict[str, FileRecord],
+    changed: dict[str, FileRecord],
+    mine: FileRecord,
+    other: FileRecord,
+    relation: str,
+) -> dict[str, FileRecord]:
     """Both records with the link; a same-story article joins the other's cluster."""
     if mine.doc_id == other.doc_id:
         out = {mine.path: mine, other.path: other}
@@ -223,7 +231,7 @@ def _link(store: Store, mine: FileRecord, other: FileRecord, relation: str) -> d
         kind = "identical" if relation == "identical" or r.relation == "identical" else "update"
         out[path] = dc_replace(r, cluster=keep, relation=kind)
     if lose != keep and lose != mine.doc_id:  # `mine` already joined another cluster: merge the two
-        for r in store.manifest().values():
+        for r in {**manifest, **changed}.values():
             if r.cluster == lose and r.path not in out:
                 out[r.path] = dc_replace(r, cluster=keep)
     return out
