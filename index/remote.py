@@ -3,7 +3,8 @@
 llama.cpp's server, vLLM, TEI and Ollama all speak this API. Texts go in batches of
 `QA_EMBED_BATCH`; a batch that fails on the network or with a 5xx/429 is retried (up to
 `QA_EMBED_RETRIES` attempts, backing off), then the run stops with an error saying what to do.
-Vectors are L2-normalised, so cosine works the same as with the local embedder. Every vector must
+Vectors are L2-normalised, so cosine works the same as with the local embedder (per-token vectors,
+which llama.cpp returns for a model without pooling, are mean-pooled first). Every vector must
 have the dimension of the first one the server returned (and of the index; see
 `Store.check_embedder`). It does not start, pick or cache a server.
 """
@@ -18,6 +19,13 @@ import numpy as np
 from index.errors import ModelUnavailableError
 
 _RETRY_STATUS = {408, 409, 429, 500, 502, 503, 504}
+
+
+def _pooled(embedding: Any) -> np.ndarray:
+    """One vector; a server that returns one vector per token (llama.cpp with a model that has no
+    pooling) gets them mean-pooled."""
+    array = np.asarray(embedding, dtype=np.float32)
+    return array.mean(axis=0) if array.ndim == 2 else array
 
 
 class RemoteEmbedder:
@@ -46,7 +54,7 @@ class RemoteEmbedder:
                 f"The embedding server at {self.url} returned {len(rows)} vectors for {len(texts)} texts; "
                 "check that it serves an embedding model (llama.cpp: start it with --embedding)."
             )
-        vectors = np.asarray([r["embedding"] for r in rows], dtype=np.float32)
+        vectors = np.vstack([_pooled(r["embedding"]) for r in rows])
         if self.dim and vectors.shape[1] != self.dim:
             raise ModelUnavailableError(
                 f"The embedding server at {self.url} returned {vectors.shape[1]}-dimensional vectors after "

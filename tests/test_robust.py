@@ -76,11 +76,14 @@ def test_progress_reports_bytes_done_of_the_total(settings, seeds):
     assert [d for d, _ in calls] == sorted(d for d, _ in calls)
 
 
-def test_cli_shows_a_progress_bar_with_an_eta(tmp_path, seeds):
-    from .conftest import run_qa
-
-    out = run_qa("index", str(seeds), QA_DATA_DIR=str(tmp_path / "d"), QA_EMBEDDER="hash")
-    assert out.returncode == 0 and "Indexing" in out.stderr and "100%" in out.stderr
+def test_cli_shows_a_progress_bar_with_an_eta_in_a_terminal(tmp_path, seeds):
+    """`script` gives `qa index` a pseudo-terminal, where click draws the bar."""
+    cmd = f"{sys.executable} -m qa --data-dir {tmp_path / 'd'} index --embedder hash {seeds}"
+    done = subprocess.run(
+        ["script", "-qec", cmd, "/dev/null"], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert "Indexing" in done.stdout and "100%" in done.stdout and "3 indexed" in done.stdout
 
 
 class FailingEmbedder(HashingEmbedder):
@@ -95,8 +98,8 @@ class FailingEmbedder(HashingEmbedder):
 def test_a_failure_mid_batch_leaves_no_half_written_chunks(settings, tmp_path):
     folder = tmp_path / "many"
     folder.mkdir()
-    body = " ".join(f"Sentence number {i} says something about the harbour strike." for i in range(400))
-    (folder / "long.txt").write_text(f"Long story\n\n{body}\n", encoding="utf-8")  # > 256 chunks of 32
+    body = " ".join(f"Sentence number {i} says something about the harbour strike." for i in range(3000))
+    (folder / "long.txt").write_text(f"Long story\n\n{body}\n", encoding="utf-8")  # > 1,024 chunks of 32
     store = Store(settings)
     with pytest.raises(ModelUnavailableError):
         run_index(store, FailingEmbedder(), [str(folder)], 32)
@@ -111,18 +114,13 @@ def _world_dir() -> Path:
 
 
 def _as_unprivileged(*args: str, data: Path):
-    """`qa ARGS` as `nobody` when we are root (root reads anything), else as ourselves."""
-    extra = {"user": 65534, "group": 65534, "extra_groups": []} if os.geteuid() == 0 else {}
-    env = {**os.environ, "QA_DATA_DIR": str(data), "QA_EMBEDDER": "hash", "HOME": str(data)}
-    return subprocess.run(
-        [sys.executable, "-m", "qa", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        **extra,
-    )
+    """`qa ARGS` without the power to read everything: as root (CI here), drop the capabilities that
+    bypass file permissions (setpriv), so a mode-000 file or folder is unreadable as for a user."""
+    drop = "-dac_override,-dac_read_search"
+    prefix = ["setpriv", f"--inh-caps={drop}", f"--bounding-set={drop}"] if os.geteuid() == 0 else []
+    env = {**os.environ, "QA_DATA_DIR": str(data), "QA_EMBEDDER": "hash"}
+    cmd = [*prefix, sys.executable, "-m", "qa", *args]
+    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
 
 
 def test_unreadable_files_and_folders_are_reported_and_kept_not_a_traceback():
