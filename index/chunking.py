@@ -4,8 +4,12 @@ A chunk is always `text[start:end]` of the original text: sentences come from NL
 model (shipped inside llama-index-core) as spans, and chunks join whole sentences of one body
 segment, so citations can point at the exact passage. Tokens are counted with tiktoken's
 cl100k_base (also shipped inside llama-index-core). A sentence longer than the budget is cut at
-word boundaries. It does not overlap chunks (a fact is cited once) and never crosses a dropped
-boilerplate span.
+word boundaries, and a "word" longer than the budget (a run without spaces) at characters.
+
+Every step is linear in the text's length, whatever the text: Punkt only ever sees blocks of at
+most `BLOCK_CHARS` characters (a paragraph is cut at its last sentence end, line break or space
+before that length), so a 20 MB file without a blank line cannot stall it. It does not overlap
+chunks (a fact is cited once) and never crosses a dropped boilerplate span.
 """
 
 from __future__ import annotations
@@ -62,14 +66,45 @@ def count_tokens(text: str) -> int:
     return len(_encoding().encode(text, disallowed_special=()))
 
 
+BLOCK_CHARS = 5000  # Punkt never sees more than this at once (a long news paragraph is ~1,500)
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
+_CUT = (re.compile(r"[.!?][\"')\]”’]*\s"), re.compile(r"\n"), re.compile(r"\s"))
+
+
 def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Sentence (start, end) offsets inside text[start:end]; paragraph breaks also end a sentence."""
     spans = []
-    for para in re.finditer(r"\S(?:.*?\S)?(?=\s*(?:\n\s*\n|\Z))", text[start:end], re.S):
-        base = start + para.start()
-        for s, e in _punkt().span_tokenize(para.group(0)):
-            spans.append((base + s, base + e))
+    for lo, hi in _blocks(text, start, end):
+        for s, e in _punkt().span_tokenize(text[lo:hi]):
+            if text[lo + s : lo + e].strip():
+                spans.append((lo + s, lo + e))
     return spans
+
+
+def _blocks(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Paragraphs of text[start:end], each cut into pieces of at most BLOCK_CHARS characters."""
+    out, pos = [], start
+    for m in _PARAGRAPH_BREAK.finditer(text, start, end):
+        out.extend(_pieces(text, pos, m.start()))
+        pos = m.end()
+    out.extend(_pieces(text, pos, end))
+    return [(s, e) for s, e in out if text[s:e].strip()]
+
+
+def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    out = []
+    while end - start > BLOCK_CHARS:
+        window = text[start + BLOCK_CHARS // 2 : start + BLOCK_CHARS]
+        cut = start + BLOCK_CHARS
+        for pattern in _CUT:  # the last sentence end, else line break, else space in the window
+            found = [m.end() for m in pattern.finditer(window)]
+            if found:
+                cut = start + BLOCK_CHARS // 2 + found[-1]
+                break
+        out.append((start, cut))
+        start = cut
+    out.append((start, end))
+    return out
 
 
 def chunk_article(text: str, segments: tuple[tuple[int, int], ...], max_tokens: int) -> list[Chunk]:
@@ -89,24 +124,36 @@ def chunk_article(text: str, segments: tuple[tuple[int, int], ...], max_tokens: 
 
 
 def _fit(text: str, start: int, end: int, max_tokens: int) -> list[tuple[int, int, int]]:
-    """One sentence as one unit, or cut at word boundaries when it is over budget."""
+    """One sentence as one unit, or cut at word boundaries when it is over budget (one pass)."""
     n = count_tokens(text[start:end])
     if n <= max_tokens:
         return [(start, end, n)]
-    units, cur = [], start
-    words = [m.end() for m in re.finditer(r"\S+", text[start:end])]
-    while cur < end:
-        lo = cur
-        for w_end in words:
-            if start + w_end <= cur:
-                continue
-            if count_tokens(text[lo : start + w_end]) > max_tokens and cur > lo:
-                break
-            cur = start + w_end
-        units.append((lo, cur, count_tokens(text[lo:cur])))
-        while cur < end and text[cur].isspace():
-            cur += 1
+    units: list[tuple[int, int, int]] = []
+    lo, hi, used = -1, -1, 0
+    for ws, we in _words(text, start, end, max_tokens):
+        cost = count_tokens(text[ws:we]) + 1  # +1: the space before it, roughly
+        if lo >= 0 and used + cost > max_tokens:
+            units.append((lo, hi, count_tokens(text[lo:hi])))
+            lo = -1
+        if lo < 0:
+            lo, used = ws, 0
+        hi, used = we, used + cost
+    if lo >= 0:
+        units.append((lo, hi, count_tokens(text[lo:hi])))
     return units
+
+
+def _words(text: str, start: int, end: int, max_tokens: int) -> list[tuple[int, int]]:
+    """Word spans; a word over budget (no spaces for pages) comes back in character pieces."""
+    out = []
+    step = max(8, max_tokens // 3)  # a character is at most ~3 tokens, so a piece stays in budget
+    for m in re.finditer(r"\S+", text[start:end]):
+        ws, we = start + m.start(), start + m.end()
+        if we - ws <= step or count_tokens(text[ws:we]) <= max_tokens:
+            out.append((ws, we))
+        else:
+            out.extend((i, min(i + step, we)) for i in range(ws, we, step))
+    return out
 
 
 def _pack(units: list[tuple[int, int, int]], max_tokens: int) -> list[tuple[int, int]]:

@@ -4,6 +4,11 @@
   chromadb), WordPiece tokenizer from `tokenizers`, mean pooling, L2-normalised. No torch.
 - `hash`: a deterministic feature-hashing embedder for fast unit tests. Word overlap still ranks
   sensibly, so tests about ranking mean something. Not for real use.
+- a server: with `QA_EMBED_URL` (and `QA_EMBED_MODEL`) set, any OpenAI-compatible
+  `/v1/embeddings` server (`index.remote`), whatever `QA_EMBEDDER` says.
+
+`identity(settings)` names the embedder the settings select without loading it; the store records
+it and refuses to mix embedders in one index.
 
 Every embedder counts the texts it embedded (`count`), so tests can prove a re-run did no work.
 It does not cache vectors; the store decides what needs embedding.
@@ -59,11 +64,18 @@ class MiniLMEmbedder:
         self._tokenizer.enable_padding()
 
     def embed(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors, in the order given. Texts are batched by length, so little is padding."""
         if self._session is None:
             self._load()
-        out = [self._embed_batch(texts[i : i + self.batch]) for i in range(0, len(texts), self.batch)]
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        ranked = [texts[i] for i in order]
+        out = [self._embed_batch(ranked[i : i + self.batch]) for i in range(0, len(ranked), self.batch)]
         self.count += len(texts)
-        return np.vstack(out) if out else np.zeros((0, DIM), dtype=np.float32)
+        if not out:
+            return np.zeros((0, DIM), dtype=np.float32)
+        vectors = np.empty((len(texts), DIM), dtype=np.float32)
+        vectors[order] = np.vstack(out)
+        return vectors
 
     def _embed_batch(self, texts: list[str]) -> np.ndarray:
         enc = self._tokenizer.encode_batch(texts)
@@ -102,9 +114,29 @@ def _normalise(v: np.ndarray) -> np.ndarray:
     return (v / np.maximum(norms, 1e-9)).astype(np.float32)
 
 
+def identity(settings: Settings) -> str:
+    """The name of the embedder these settings select (what an index records), loading nothing."""
+    if settings.embed_url:
+        return f"server:{settings.embed_model}"
+    return {"minilm": MiniLMEmbedder.name, "hash": HashingEmbedder.name}.get(
+        settings.embedder, settings.embedder
+    )
+
+
 def make_embedder(settings: Settings) -> Embedder:
     from index.models import model_path
 
+    if settings.embed_url:
+        from index.remote import RemoteEmbedder
+
+        return RemoteEmbedder(
+            settings.embed_url,
+            settings.embed_model,
+            settings.embed_api_key,
+            settings.embed_batch,
+            settings.embed_timeout,
+            settings.embed_retries,
+        )
     match settings.embedder:
         case "minilm":
             model = model_path("minilm-int8", settings.model_dir)

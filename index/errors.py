@@ -5,6 +5,7 @@
     ├── IndexEmptyError         nothing indexed yet
     ├── ModelUnavailableError   a model file or model server is missing, corrupt or unreachable
     ├── StoreUnavailableError   the Chroma store cannot be opened or reached
+    ├── IndexMismatchError      the index was built with another embedder: use that one or rebuild
     ├── BusyError               the answer queue is full: retry shortly (HTTP 503 + Retry-After)
     └── CancelledError          the caller stopped waiting; the answer was abandoned
 
@@ -31,6 +32,10 @@ class ModelUnavailableError(QAError):
 
 class StoreUnavailableError(QAError):
     """The Chroma store cannot be opened or reached."""
+
+
+class IndexMismatchError(QAError):
+    """The index was built with another embedder (name or dimension); use that one or rebuild."""
 
 
 class BusyError(QAError):

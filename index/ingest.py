@@ -1,38 +1,40 @@
 """`qa index`: bring the store in step with a set of article files, incrementally.
 
-For each file: unchanged content (same doc_id as its manifest record) costs nothing; new or
-changed content is cleaned, chunked, embedded and committed (see `store` for the order that makes
-a crash safe); a bad file is skipped with its reason and the rest go on. Files that vanished from
-disk are pruned unless `prune=False`. Near-duplicate articles are put in one cluster (recorded,
-never dropped): two articles are the same story when most chunks of the shorter one have a close
-paraphrase in the other.
+For each file (or export record): unchanged content (the same doc_id as its manifest record, or
+an export whose bytes did not change) costs a hash and nothing else; new or changed content is
+read, cleaned, chunked, and committed in batches by `index.commit`; a file that cannot be used
+(unreadable, too large, binary, empty, a bad record) is skipped with its reason and the rest go
+on. Records whose file vanished are pruned unless `prune=False` (a file that exists but cannot be
+read is kept, and reported). After each batch, its articles are compared with their nearest
+neighbours (`index.duplicates`): same-story articles share a cluster, and every article stays.
 
-It does not watch folders or parse HTML/PDF.
+`progress(done, total, label)` is called as bytes are processed, for a bar with an ETA. It does
+not watch folders or read PDF/Word files.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
-from index.articles import SUFFIXES, Article, doc_id_for, load_article
-from index.chunking import Chunk, chunk_article
+from index.articles import Article, doc_id_for, load_article, load_records
+from index.chunking import chunk_article
+from index.commit import Batch, commit
+from index.duplicates import Profiles, place
 from index.embedding import Embedder
 from index.errors import BadInputError
+from index.reading.walk import RECORD_SUFFIXES, Found, walk
 from index.store import FileRecord, Store
 
-# A chunk "has a paraphrase" in another article above DUP_CHUNK_COSINE; the story is shared when
-# at least DUP_SHARE of the shorter article's chunks have one. Measured on the seeds: 000/001 (one
-# story) have 3 of 4 chunks at >= 0.82; 002 (same topic, another article) at most 1 of 4 at >= 0.8.
-DUP_CHUNK_COSINE = 0.8
-DUP_SHARE = 0.5
-# files are committed in batches: fewer Chroma writes; a crash loses at most one batch of work
-BATCH_FILES = 32
-BATCH_CHUNKS = 256
+# files are committed in batches: each Chroma write costs ~40 ms here whatever its size, so a batch of
+# ~1,000 chunks keeps writes under 10 % of embedding time; a crash loses at most one batch of work
+BATCH_FILES = 128
+BATCH_CHUNKS = 1024
+Progress = Callable[[int, int, str], None]
 
 
 @dataclass
@@ -45,29 +47,122 @@ class Summary:
     removed: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     dropped: list[tuple[str, str, int]] = field(default_factory=list)  # source, reason, chars
-    duplicates: list[tuple[str, str]] = field(default_factory=list)  # source, same story as
+    duplicates: list[tuple[str, str, str]] = field(default_factory=list)  # origin, other, relation
+    encodings: list[tuple[str, str]] = field(default_factory=list)  # origin, encoding (non-UTF-8)
     recovered: int = 0
     seconds: float = 0.0
 
 
-def discover(paths: Iterable[str]) -> tuple[list[tuple[Path, str]], list[tuple[str, str]]]:
-    """(file, source-as-given) pairs under the given files/folders, and unusable arguments."""
-    found: list[tuple[Path, str]] = []
-    bad: list[tuple[str, str]] = []
-    for arg in paths:
-        p = Path(arg)
-        if p.is_dir():
-            for f in sorted(p.rglob("*")):
-                if f.is_file() and f.suffix.lower() in SUFFIXES and not f.name.startswith("."):
-                    found.append((f, str(f)))
-        elif p.is_file():
-            if p.suffix.lower() in SUFFIXES:
-                found.append((p, str(p)))
-            else:
-                bad.append((arg, f"unsupported type {p.suffix or '(none)'}; use .txt or .md"))
-        else:
-            bad.append((arg, "no such file or folder"))
-    return found, bad
+class _Run:
+    """One `run_index` call: the manifest at the start, the batch being filled, what was seen."""
+
+    def __init__(self, store: Store, embedder: Embedder, chunk_tokens: int, progress: Progress | None):
+        self.store, self.embedder, self.chunk_tokens = store, embedder, chunk_tokens
+        self.settings = store.settings
+        self.progress = progress or (lambda done, total, label: None)
+        self.summary = Summary()
+        self.manifest = store.manifest()
+        self.batch = Batch()
+        self.seen: set[str] = set()  # manifest keys met this run
+        self.parsed: set[str] = set()  # exports read record by record this run
+        self.hashes: dict[str, str] = {}  # export path -> content hash
+        self.profiles = Profiles()
+        self.done, self.total = 0, 0
+        self._count0 = int(getattr(embedder, "count", 0))
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qa-index-writer")
+        self.pending: Future[None] | None = None
+
+    def file(self, found: Found) -> None:
+        if found.path.suffix.lower() in RECORD_SUFFIXES:
+            self.export(found)
+            return
+        key = str(found.path.resolve())
+        self.seen.add(key)
+        record = self.manifest.get(key)
+        try:
+            data = found.path.read_bytes()
+            if record and record.doc_id == doc_id_for(data):
+                self.summary.unchanged += 1
+                return
+            article = load_article(found.path, found.source, self.text_dir, data)
+        except (BadInputError, OSError) as e:
+            self.summary.skipped.append((found.source, _reason(e)))
+            return
+        self.add(article, record)
+
+    def export(self, found: Found) -> None:
+        container = str(found.path.resolve())
+        mine = self._by_container().get(container, [])
+        digest = _file_hash(found.path)
+        self.hashes[container] = digest
+        if mine and all(r.container_hash == digest for r in mine):
+            self.seen.update(r.path for r in mine)
+            self.summary.unchanged += len(mine)
+            return
+        self.parsed.add(container)
+        fields, limit = self.settings.record_fields, self.settings.max_file_mb
+        try:
+            for item in load_records(found.path, found.source, self.text_dir, fields, limit):
+                if isinstance(item, tuple):
+                    self.summary.skipped.append(item)
+                    continue
+                self.seen.add(item.key)
+                record = self.manifest.get(item.key)
+                if record and record.doc_id == item.doc_id:
+                    self.summary.unchanged += 1
+                else:
+                    self.add(item, record)
+        except (BadInputError, OSError) as e:
+            self.parsed.discard(container)  # keep what was indexed from it; nothing is pruned
+            self.summary.skipped.append((found.source, _reason(e)))
+
+    def add(self, article: Article, record: FileRecord | None) -> None:
+        chunks = chunk_article(article.text, article.segments, self.chunk_tokens)
+        self.batch.items.append((article, chunks, record))
+        if article.encoding != "utf_8":
+            self.summary.encodings.append((article.origin, article.encoding))
+        if len(self.batch.items) >= BATCH_FILES or self.batch.chunks >= BATCH_CHUNKS:
+            self.flush()
+
+    def flush(self, wait: bool = False) -> None:
+        """Hand the batch to the writer thread (embedding and Chroma writes release the GIL), so
+        reading and chunking the next batch overlaps them; at most one batch is in flight."""
+        if self.pending is not None:
+            self.pending.result()  # re-raises the writer's error here
+            self.pending = None
+        if self.batch.items:
+            batch, self.batch = self.batch, Batch()
+            self.pending = self.writer.submit(self._write, batch, dict(self.hashes))
+        if wait and self.pending is not None:
+            self.pending.result()
+            self.pending = None
+
+    def _write(self, batch: Batch, hashes: dict[str, str]) -> None:
+        done = commit(self.store, self.embedder, batch, hashes, lambda n: None)
+        s = self.summary
+        s.indexed += len(done)
+        s.chunks += sum(d.record.chunks for d in done)
+        s.embedded = self.embedder_count
+        for d in done:
+            a = d.article
+            s.dropped += [(a.origin, x.reason, x.end - x.start) for x in a.dropped if x.reason != "header"]
+        s.duplicates += place(self.store, done, self.profiles, self.settings.duplicates)
+
+    @property
+    def embedder_count(self) -> int:
+        return int(getattr(self.embedder, "count", 0)) - self._count0
+
+    @property
+    def text_dir(self) -> Path:
+        return self.settings.data_dir / "text"
+
+    def _by_container(self) -> dict[str, list[FileRecord]]:
+        if not hasattr(self, "_containers"):
+            self._containers: dict[str, list[FileRecord]] = {}
+            for r in self.manifest.values():
+                if r.container:
+                    self._containers.setdefault(r.container, []).append(r)
+        return self._containers
 
 
 def run_index(
@@ -76,151 +171,81 @@ def run_index(
     paths: Iterable[str],
     chunk_tokens: int,
     prune: bool = True,
-    progress: Callable[[Iterable[tuple[Path, str]]], Iterable[tuple[Path, str]]] = lambda x: x,
+    progress: Progress | None = None,
 ) -> Summary:
+    """Index the files under `paths`; see the module docstring. Raises only for a store or
+    embedder problem (IndexMismatchError, ModelUnavailableError, StoreUnavailableError)."""
     started = time.perf_counter()
-    summary = Summary(recovered=store.reconcile())
-    files, summary.skipped = discover(paths)
-    summary.files = len(files)
-    manifest = store.manifest()
-    batch: list[tuple[Article, list[Chunk], FileRecord | None]] = []
-    changed: list[Article] = []
-    for path, source in progress(files):
-        record = manifest.get(str(path.resolve()))
-        try:
-            if record and record.doc_id == doc_id_for(path.read_bytes()):
-                summary.unchanged += 1
-                continue
-            article = load_article(path, source)
-        except (BadInputError, OSError) as e:
-            summary.skipped.append((source, str(e)))
-            continue
-        batch.append((article, chunk_article(article.text, article.segments, chunk_tokens), record))
-        changed.append(article)
-        if len(batch) >= BATCH_FILES or sum(len(c) for _, c, _ in batch) >= BATCH_CHUNKS:
-            _commit_batch(store, embedder, batch, summary)
-            batch = []
-    if batch:
-        _commit_batch(store, embedder, batch, summary)
+    store.check_embedder(embedder.name)
+    run = _Run(store, embedder, chunk_tokens, progress)
+    run.summary.recovered = store.reconcile()
+    found = walk(paths, store.settings.max_file_mb)
+    run.summary.skipped += found.skipped
+    run.total = sum(f.size for f in found.files)
+    run.summary.files = len(found.files)
+    try:
+        for f in found.files:
+            run.progress(run.done, run.total, f.source)
+            run.file(f)
+            run.done += f.size
+        run.flush(wait=True)
+    finally:
+        run.writer.shutdown(wait=True)  # an interrupted run still finishes (or rolls back) its batch
+    run.progress(run.total, run.total, "")
     if prune:
-        summary.removed = _prune(store)
-    summary.duplicates = _cluster(store, changed)
-    summary.indexed = len(changed)
-    summary.seconds = time.perf_counter() - started
-    return summary
+        run.summary.removed = _prune(run, found.unreadable)
+    run.summary.embedded = run.embedder_count
+    run.summary.seconds = time.perf_counter() - started
+    return run.summary
 
 
-def _commit_batch(
-    store: Store,
-    embedder: Embedder,
-    batch: list[tuple[Article, list[Chunk], FileRecord | None]],
-    summary: Summary,
-) -> None:
-    """Write new chunks, then commit the manifest records, then drop what they replaced."""
-    pending = sorted(
-        {a.doc_id for a, _, _ in batch} | {o.doc_id for a, _, o in batch if o and o.doc_id != a.doc_id}
-    )
-    store.mark_pending(pending)
-    vectors: dict[str, np.ndarray] = {}
-    todo: list[tuple[Article, Chunk]] = []
-    for article, chunks, _ in batch:
-        if article.doc_id in vectors or store.has_chunks(article.doc_id):  # same bytes, other path
-            vectors.setdefault(article.doc_id, store.chunk_vectors(article.doc_id, len(chunks)))
+def _prune(run: _Run, unreadable: set[str]) -> list[str]:
+    """Remove records whose file is gone (or whose export no longer has them); keep unreadable ones."""
+    store, gone = run.store, []
+    for key, r in list(store.manifest().items()):
+        if r.container:
+            missing = (r.container in run.parsed and key not in run.seen) or _missing(r.container, unreadable)
         else:
-            vectors[article.doc_id] = np.zeros((0, 384), dtype=np.float32)
-            todo.extend((article, c) for c in chunks)
-    embedded = embedder.embed([f"{a.title}\n{c.text}" for a, c in todo])
-    summary.embedded += len(todo)
-    store.add_nodes([_node(a, c, v) for (a, c), v in zip(todo, embedded)])
-    for (article, _), v in zip(todo, embedded):
-        vectors[article.doc_id] = np.vstack([vectors[article.doc_id], v])
-    records = []
-    for article, chunks, _ in batch:
-        summary.chunks += len(chunks)
-        summary.dropped += [
-            (article.source, d.reason, d.end - d.start) for d in article.dropped if d.reason != "header"
-        ]
-        mean = vectors[article.doc_id].mean(axis=0)
-        record = FileRecord(
-            article.path,
-            article.source,
-            article.doc_id,
-            article.title,
-            article.date,
-            len(chunks),
-            article.n_chars,
-            article.doc_id,
-        )
-        records.append(
-            (
-                record,
-                mean / max(float(np.linalg.norm(mean)), 1e-9),
-                {"bytes": article.n_bytes, "dropped_chars": article.dropped_chars},
-            )
-        )
-    store.commit_files(records)
-    store.reconcile(pending)
+            missing = _missing(key, unreadable)
+        if missing:
+            gone.append(r)
+    if gone:
+        doc_ids = sorted({r.doc_id for r in gone})
+        store.mark_pending(doc_ids)
+        store.remove_files([r.path for r in gone])
+        store.reconcile(doc_ids)
+        _drop_texts(run, doc_ids)
+    return [r.origin or r.source for r in gone]
 
 
-def _node(article: Article, chunk: Chunk, vector: np.ndarray) -> object:
-    from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
-
-    return TextNode(
-        id_=f"{article.doc_id}:{chunk.index:04d}",
-        text=chunk.text,
-        embedding=vector.tolist(),
-        start_char_idx=chunk.start,
-        end_char_idx=chunk.end,
-        metadata={
-            "doc_id": article.doc_id,
-            "source": article.source,
-            "path": article.path,
-            "title": article.title,
-            "date": article.date or "",
-            "start": chunk.start,
-            "end": chunk.end,
-            "chunk": chunk.index,
-        },
-        relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=article.doc_id)},
-    )
+def _missing(path: str, unreadable: set[str]) -> bool:
+    if path in unreadable or any(path.startswith(u + "/") for u in unreadable):
+        return False
+    try:
+        Path(path).stat()
+    except FileNotFoundError:
+        return True
+    except OSError:  # e.g. its folder lost its permissions: it may still be there
+        return False
+    return False
 
 
-def _prune(store: Store) -> list[str]:
-    removed = []
-    for path, record in list(store.manifest().items()):
-        if not Path(path).is_file():
-            store.mark_pending([record.doc_id])
-            store.remove_file(path)
-            store.reconcile([record.doc_id])
-            removed.append(record.source)
-    return removed
+def _drop_texts(run: _Run, doc_ids: list[str]) -> None:
+    live = run.store.live_doc_ids()
+    for doc_id in doc_ids:
+        if doc_id not in live:
+            (run.text_dir / f"{doc_id}.txt").unlink(missing_ok=True)
 
 
-def _cluster(store: Store, changed: list[Article]) -> list[tuple[str, str]]:
-    """Put each changed article into the cluster of a similar article telling the same story."""
-    found = []
-    paths_of: dict[str, list[str]] = {}
-    for record in store.manifest().values():
-        paths_of.setdefault(record.doc_id, []).append(record.path)
-    for article in changed:
-        twins = [p for p in paths_of.get(article.doc_id, []) if p != article.path]
-        if twins:  # the very same bytes under another name
-            twin = store.manifest()[twins[0]]
-            store.set_cluster(article.path, twin.cluster)
-            found.append((article.source, twin.source))
-            continue
-        mine = store.chunk_vectors(article.doc_id, store.manifest()[article.path].chunks)
-        for other in store.similar_files(article.path, article.doc_id, n=5) if len(mine) else []:
-            if other.cluster == store.manifest()[article.path].cluster:
-                break  # already grouped, from the other side
-            if same_story(mine, store.chunk_vectors(other.doc_id, other.chunks)):
-                store.set_cluster(article.path, other.cluster)
-                found.append((article.source, other.source))
-                break
-    return found
+def _file_hash(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()[:16]
 
 
-def same_story(a: np.ndarray, b: np.ndarray) -> bool:
-    shorter, longer = (a, b) if len(a) <= len(b) else (b, a)
-    best = (shorter @ longer.T).max(axis=1)
-    return float((best >= DUP_CHUNK_COSINE).mean()) >= DUP_SHARE
+def _reason(e: Exception) -> str:
+    if isinstance(e, PermissionError):
+        return "cannot read it (permission denied); fix its permissions"
+    return str(e)

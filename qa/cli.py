@@ -51,6 +51,10 @@ def settings_from(ctx: click.Context, **flags: object) -> Settings:
 )
 @click.option("--chunk-tokens", type=int, help="Chunk size in tokens (QA_CHUNK_TOKENS, default 128).")
 @click.option("--embedder", type=click.Choice(["minilm", "hash"]), help="QA_EMBEDDER (default minilm).")
+@click.option("--max-file-mb", type=float, help="Skip larger files (QA_MAX_FILE_MB, default 5).")
+@click.option(
+    "--rebuild", is_flag=True, help="Delete this index first and build it anew (e.g. new embedder)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 @click.pass_context
 def index(
@@ -59,9 +63,12 @@ def index(
     prune: bool,
     chunk_tokens: int | None,
     embedder: str | None,
+    max_file_mb: float | None,
+    rebuild: bool,
     as_json: bool,
 ) -> None:
-    """Index article files (.txt, .md) or folders of them; re-runs only redo what changed.
+    """Index articles: .txt/.md, .html pages, and .jsonl/.csv exports (one article per record),
+    or folders of them. Re-runs only redo what changed.
 
     Example: qa index seeds/
     """
@@ -69,17 +76,21 @@ def index(
     from index.ingest import run_index
     from index.store import Store
 
-    settings = settings_from(ctx, chunk_tokens=chunk_tokens, embedder=embedder)
+    settings = settings_from(ctx, chunk_tokens=chunk_tokens, embedder=embedder, max_file_mb=max_file_mb)
     store = Store(settings)
+    if rebuild:
+        store.drop()
+        store = Store(settings)
+    bar: Any = click.progressbar(
+        length=1, label="Indexing", file=sys.stderr, show_eta=True, width=30, item_show_func=lambda s: s
+    )
+    with bar:
 
-    def progress(files: Any) -> Any:
-        files = list(files)
-        with click.progressbar(
-            files, label="Indexing", file=sys.stderr, item_show_func=lambda f: f[1] if f else ""
-        ) as bar:
-            yield from bar
+        def progress(done: int, total: int, label: str) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos, current_item=label)
 
-    summary = run_index(store, make_embedder(settings), paths, settings.chunk_tokens, prune, progress)
+        summary = run_index(store, make_embedder(settings), paths, settings.chunk_tokens, prune, progress)
     if as_json:
         click.echo(json.dumps(asdict(summary)))
         return
@@ -93,8 +104,10 @@ def _format_summary(s: Any) -> str:
     ]
     lines += [f"  skipped {src}: {why}" for src, why in s.skipped]
     lines += [f"  removed {src} (file no longer exists)" for src in s.removed]
+    lines += [f"  decoded {src} as {enc}" for src, enc in s.encodings]
     lines += [f"  dropped from {src}: {why} ({n} chars)" for src, why, n in s.dropped]
-    lines += [f"  duplicate: {a} tells the same story as {b} (same cluster)" for a, b in s.duplicates]
+    words = {"identical": "is an identical copy of", "update": "is another version of the same story as"}
+    lines += [f"  duplicate: {a} {words.get(rel, rel)} {b} (same cluster)" for a, b, rel in s.duplicates]
     if s.recovered:
         lines.append(f"  recovered: cleaned up {s.recovered} half-written article(s) from an interrupted run")
     return "\n".join(lines)
@@ -105,6 +118,14 @@ def _format_summary(s: Any) -> str:
 @click.option("--quick", is_flag=True, help="Smoke run: one 500-chunk corpus, 4 questions.")
 @click.option("--eval-items", type=int, help="Eval questions both pipelines answer (default 16; 0 skips).")
 @click.option("--ingest-timeout", type=float, default=600, show_default=True, help="Seconds per index run.")
+@click.option(
+    "--archive",
+    type=click.Path(exists=True, path_type=Path),
+    help="A real archive (folder or .tar.xz): ingest, re-run, retrieval, duplicate precision/recall.",
+)
+@click.option(
+    "--real-embed-max", type=int, help="Embed corpora up to this many chunks with MiniLM (else hash)."
+)
 @click.option("--backend", type=click.Choice(["local", "openai", "extractive"]), help="QA_BACKEND.")
 @click.option("--model", help="Model name or path (QA_MODEL, default qwen2.5-1.5b).")
 @click.option("--out", type=click.Path(path_type=Path), default="docs/BENCHMARKS.md", show_default=True)
@@ -116,6 +137,8 @@ def bench(
     quick: bool,
     eval_items: int | None,
     ingest_timeout: float,
+    archive: Path | None,
+    real_embed_max: int | None,
     backend: str | None,
     model: str | None,
     out: Path,
@@ -135,7 +158,9 @@ def bench(
         options = measure.Options(sizes=(500,), real_embed_max=500, queries=20, eval_items=4)
     if eval_items is not None:
         options = replace(options, eval_items=eval_items)
-    options = replace(options, ingest_timeout=ingest_timeout)
+    options = replace(options, ingest_timeout=ingest_timeout, archive=archive)
+    if real_embed_max is not None:
+        options = replace(options, real_embed_max=real_embed_max)
     settings = settings_from(ctx, backend=backend, model=model)
     result = measure.run(settings, options, lambda line: click.echo(line, err=True))
     report.write(result, out, plot)
@@ -160,20 +185,29 @@ def _engine(ctx: click.Context, backend: str | None, model: str | None, k: int |
 @main.command()
 @click.argument("question")
 @_answer_options
+@click.option("--since", help="Only articles dated on or after this day (YYYY-MM-DD).")
+@click.option("--until", help="Only articles dated on or before this day (YYYY-MM-DD).")
 @click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object.")
 @click.pass_context
 def ask(
-    ctx: click.Context, question: str, backend: str | None, model: str | None, k: int | None, as_json: bool
+    ctx: click.Context,
+    question: str,
+    backend: str | None,
+    model: str | None,
+    k: int | None,
+    since: str | None,
+    until: str | None,
+    as_json: bool,
 ) -> None:
     """Answer one question from the indexed articles, with numbered sources.
 
-    Example: qa ask "Who bought the company, and for how much?"
+    Example: qa ask --since 1987-03-01 "Who bought the company, and for how much?"
     """
     engine = _engine(ctx, backend, model, k)
     if as_json:
-        click.echo(json.dumps(engine.ask(question).to_dict(), ensure_ascii=False))
+        click.echo(json.dumps(engine.ask(question, since=since, until=until).to_dict(), ensure_ascii=False))
         return
-    _print_answer(engine, question, [], stream=sys.stdout.isatty())
+    _print_answer(engine, question, [], stream=sys.stdout.isatty(), since=since, until=until)
 
 
 @main.command()
@@ -232,9 +266,16 @@ def serve(
     run(settings_from(ctx, backend=backend, model=model, k=k, host=host, port=port, admin=admin))
 
 
-def _print_answer(engine: Any, question: str, history: list[Any], stream: bool) -> Any:
+def _print_answer(
+    engine: Any,
+    question: str,
+    history: list[Any],
+    stream: bool,
+    since: str | None = None,
+    until: str | None = None,
+) -> Any:
     answer, streamed = None, ""
-    for event in engine.stream(question, history):
+    for event in engine.stream(question, history, since=since, until=until):
         if event.kind == "rewritten" and event.text != question:
             click.secho(f"(searching for: {event.text})", dim=True)
         elif event.kind == "quote" and stream and event.citation is not None:
@@ -262,7 +303,9 @@ def render_sources(answer: Any) -> str:
     for c in answer.citations:
         when = f" ({c.date})" if c.date else ""
         flag = "" if c.supported or answer.refused else "  [does not support its sentence]"
-        lines.append(f"[{c.n}] {c.title}{when} — {c.source}:{c.start}-{c.end}{flag}")
+        flag += "  [holds text addressed to AI systems: ignored]" if c.flagged else ""
+        where = f"{c.origin} (saved text {c.source})" if c.origin else c.source
+        lines.append(f"[{c.n}] {c.title}{when} — {where}:{c.start}-{c.end}{flag}")
         quote = " ".join(c.quote.split())
         lines.append(f'    "{quote if len(quote) <= 400 else quote[:400] + "…"}"')
     return "\n".join(lines)

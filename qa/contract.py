@@ -25,6 +25,7 @@ class Citation:
     context_before: str = ""  # a little surrounding text, for display
     context_after: str = ""
     flagged: bool = False  # the passage holds text addressed to AI systems (never used as support)
+    origin: str = ""  # where the article came from when `source` is its saved text (a page's URL)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

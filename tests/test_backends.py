@@ -1,6 +1,7 @@
 """Real LLM backends: the small GGUF model in-process, and the same model behind a real
 OpenAI-compatible server (llama-cpp-python's) on loopback."""
 
+import re
 import shutil
 import subprocess
 import sys
@@ -14,8 +15,9 @@ from index.ingest import run_index
 from index.models import model_path
 from index.settings import Settings
 from index.store import Store
-from qa.citations import split_sentences, strip_markers, support
 from qa.engine import build_engine
+from qa.measure.scores import ungrounded
+from qa.stages.draft import split
 
 from .conftest import SEEDS, free_port, wait_until_up
 
@@ -38,10 +40,10 @@ def assert_grounded(answer):
         assert read_text(c.source)[c.start : c.end] == c.quote
     if answer.refused:
         return
-    quotes = {c.n: c.quote for c in answer.citations}
-    for sentence in split_sentences(answer.answer.split("\n\n")[0]):
-        cited = [quotes[int(n)] for n in __import__("re").findall(r"\[(\d+)\]", sentence)]
-        assert cited and max(support(strip_markers(sentence), q) for q in cited) >= 0.5, sentence
+    assert ungrounded(answer) == [], answer.answer  # every number and name is in a cited passage
+    cited = {c.n for c in answer.citations if c.supported}
+    for sentence in split(answer.answer.split("\n\n")[0]):
+        assert {int(n) for n in re.findall(r"\[(\d+)\]", sentence)} & cited, sentence
 
 
 def test_local_model_refuses_off_topic_and_stays_grounded(indexed):

@@ -44,7 +44,8 @@ def test_index_then_ask_json_is_one_object_with_the_contract(workdir):
     result = run("ask", "--backend", "extractive", "--json", "Who launched Operation 1027?")
     assert result.exit_code == 0
     data = json.loads(result.output)  # exactly one JSON object, nothing else on stdout
-    assert set(data) >= KEYS and set(data["timings"]) == {"retrieve_ms", "first_token_ms", "total_ms"}
+    timings = {"retrieve_ms", "first_quote_ms", "first_token_ms", "total_ms"}
+    assert set(data) >= KEYS and set(data["timings"]) == timings
     assert data["refused"] is False and "Three Brotherhood Alliance" in data["answer"]
     for c in data["citations"]:
         assert set(c) >= CITATION_KEYS
@@ -74,10 +75,8 @@ def test_chat_keeps_the_conversation(workdir):
     )
     assert result.exit_code == 0
     assert "Three Brotherhood Alliance" in result.output
-    assert (
-        "(searching for: When did they launch it? (follow-up to: Who launched Operation 1027?))"
-        in result.output
-    )
+    searched = "(searching for: When did they launch it? (follow-up to: Who launched Operation 1027?"
+    assert searched in result.output
     assert "October 27" in result.output
 
 

@@ -46,7 +46,8 @@ def test_kill_9_mid_index_leaves_a_consistent_index_and_the_next_run_resumes(tmp
     n = 600
     corpus = make_corpus(tmp_path / "many", n)
     committed, settings = 0, None
-    for attempt, delay in enumerate((2.0, 2.5, 3.0, 3.5, 4.5, 6.0)):  # bounded: until a kill lands mid-way
+    delays = (2.5, 3.5, 4.5, 6.0, 8.0, 11.0, 15.0)  # bounded: until a kill lands mid-way
+    for attempt, delay in enumerate(delays):
         settings = Settings(data_dir=tmp_path / f"data{attempt}", embedder="hash")
         env = {**os.environ, "QA_DATA_DIR": str(settings.data_dir), "QA_EMBEDDER": "hash"}
         proc = subprocess.Popen(

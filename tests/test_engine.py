@@ -163,7 +163,8 @@ def test_follow_up_without_a_pronoun_carries_the_previous_question(indexed):
 def test_stream_yields_verified_sentences_then_the_answer(indexed):
     llm = ScriptedLLM(
         [
-            "Orvik Foods will buy Nordmjolk for 230 mln crowns [1]. Cats can fly [2]. The purchase closes in June [1]."
+            "Orvik Foods will buy Nordmjolk for 230 mln crowns [1]. Cats can fly [2]. "
+            "The purchase closes in June [1]."
         ]
     )
     events = list(engine_with(indexed, llm).stream("How much will Orvik Foods pay for Nordmjolk?"))

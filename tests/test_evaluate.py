@@ -85,8 +85,8 @@ def test_gate_passes_on_main_and_fails_on_a_deliberate_regression(tmp_path, monk
 
     real = engine_module.make_citation
 
-    def off_by_one(n, p, start, end, supported):  # a regression: offsets drift from their quotes
-        citation = real(n, p, start, end, supported)
+    def off_by_one(n, p, start, end, supported, flagged=False):  # a regression: offsets drift from quotes
+        citation = real(n, p, start, end, supported, flagged)
         return dataclasses.replace(citation, start=citation.start + 1, end=citation.end + 1)
 
     monkeypatch.setattr(engine_module, "make_citation", off_by_one)

@@ -72,15 +72,15 @@ def test_no_prune_keeps_removed_files(settings, seeds):
 
 
 def test_bad_files_are_skipped_and_reported_the_rest_indexed(settings, seeds):
-    (seeds / "broken.txt").write_bytes("na\xefve".encode("latin-1"))
     (seeds / "empty.md").write_text("")
     (seeds / "photo.txt").write_bytes(b"\x89PNG\x00\x00")
+    (seeds / "x.pdf").write_bytes(b"%PDF-1.4")
     store, _, summary = index(settings, seeds, seeds / "missing.txt", seeds / "x.pdf")
     reasons = dict(summary.skipped)
-    assert "not UTF-8" in reasons[str(seeds / "broken.txt")]
     assert "empty" in reasons[str(seeds / "empty.md")]
     assert "binary" in reasons[str(seeds / "photo.txt")]
     assert "no such file" in reasons[str(seeds / "missing.txt")]
+    assert "unsupported type .pdf" in reasons[str(seeds / "x.pdf")]
     assert summary.indexed == 3 and len(store.manifest()) == 3
 
 
@@ -101,10 +101,14 @@ def test_exact_copy_is_recorded_as_duplicate_without_embedding(settings, seeds, 
     copy = tmp_path / "copy.txt"
     copy.write_bytes(next(seeds.glob("000_*.txt")).read_bytes())
     store, emb, summary = index(settings, seeds, copy)
-    assert emb.count == 0 and summary.duplicates == [(str(copy), str(next(seeds.glob("000_*.txt"))))]
+    original = str(next(seeds.glob("000_*.txt")))
+    assert emb.count == 0 and summary.duplicates == [(str(copy), original, "identical")]
+    records = {r.source: r for r in store.manifest().values()}
+    assert records[str(copy)].cluster == records[original].cluster
+    assert records[str(copy)].relation == records[original].relation == "identical"
 
 
-def test_crash_between_chunks_and_commit_keeps_old_state_and_next_run_heals(settings, seeds, monkeypatch):
+def test_interrupted_commit_keeps_old_state_and_leaves_no_half_written_chunks(settings, seeds, monkeypatch):
     store, _, _ = index(settings, seeds)
     f1 = next(seeds.glob("001_*.txt"))
     f1.write_text(read_text(f1) + "\n\nA new paragraph about Lashio.\n", encoding="utf-8")
@@ -120,8 +124,10 @@ def test_crash_between_chunks_and_commit_keeps_old_state_and_next_run_heals(sett
     assert not [h for h in reader.lexical("Lashio", 5)]  # the half-written version is invisible
     vec = HashingEmbedder().embed(["Lashio paragraph"])[0]
     assert all("Lashio" not in h.text for h in reader.dense(vec, 20))
+    # ... and already gone: the interrupted batch deleted the chunks it had written
+    assert len(all_chunks(reader)) == sum(r.chunks for r in reader.manifest().values())
     store, _, summary = index(settings, seeds)
-    assert summary.recovered == 1 and summary.indexed == 1
+    assert summary.recovered == 0 and summary.indexed == 1
     assert reader.lexical("Lashio", 5)
     live = store.live_doc_ids()
     assert {m["doc_id"] for _, _, m in all_chunks(store)} == live

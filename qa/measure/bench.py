@@ -53,6 +53,7 @@ class Options:
     query_embedder: str = "minilm"
     seed: int = 0
     workdir: Path | None = None
+    archive: Path | None = None  # a real archive (folder or .tar.xz): ingest, re-run, duplicates
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,8 @@ class Report:
     load: dict[str, tuple[float, float, float]] = field(default_factory=dict)
     peak_rss_mb: float = 0.0  # this process: retrieval and both answer pipelines
     seconds: float = 0.0
+    archive: Any = None  # archive.ArchiveRun
+    duplicates: list[Any] = field(default_factory=list)  # duplicates.Scores: fit, check, all
 
 
 # ----- machine and processes --------------------------------------------------------------------
@@ -154,11 +157,13 @@ sys.exit(code)"""
 TIMED_OUT = 124
 
 
-def run_measured(cmd: list[str], timeout: float = 0) -> tuple[float, float, int, str]:
+def run_measured(
+    cmd: list[str], timeout: float = 0, env: dict[str, str] | None = None
+) -> tuple[float, float, int, str]:
     """(wall seconds, peak RSS in MB, exit status, stdout) of one subprocess (killed after timeout s)."""
     launcher = [sys.executable, "-c", _LAUNCHER, str(timeout), *cmd]
     t0 = time.perf_counter()
-    done = subprocess.run(launcher, capture_output=True, env=_env())
+    done = subprocess.run(launcher, capture_output=True, env={**_env(), **(env or {})})
     seconds = time.perf_counter() - t0
     peak = re.findall(r"^peak_kb=(\d+)$", done.stderr.decode("utf-8", "replace"), re.M)
     out = done.stdout.decode("utf-8", "replace")
@@ -246,7 +251,7 @@ def cold_ask(settings: Settings, backend: str) -> Cold:
     cmd += ["ask", COLD_QUESTION, "--backend", backend, "--json"]
     if backend == "local":
         cmd += ["--model", settings.model]
-    seconds, peak, status, out = run_measured(cmd)
+    seconds, peak, status, out = run_measured(cmd, env={"QA_EMBEDDER": settings.embedder})
     ok = status == 0 and "Three Brotherhood Alliance" in out
     return Cold(backend, seconds, peak, ok)
 
@@ -268,6 +273,11 @@ def run(settings: Settings, options: Options, say: Say = lambda s: None) -> Repo
     report.load["start"] = os.getloadavg()
     with tempfile.TemporaryDirectory(dir=options.workdir) as tmp:
         _answers(settings, options, Path(tmp), report, say)  # first: a model problem shows early
+        if options.archive is not None:
+            from qa.measure import archive
+
+            report.duplicates = archive.duplicate_scores(settings, options.archive, Path(tmp), say)
+            report.archive = archive.run(settings, options.archive, Path(tmp), options.ingest_timeout, say)
         _speed(settings, options, Path(tmp), report, say)
     report.load["end"] = os.getloadavg()
     report.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -293,7 +303,9 @@ def _speed(settings: Settings, options: Options, tmp: Path, report: Report, say:
         stopped = "" if result.finished else " (STOPPED at the time limit)"
         say(f"ingest {result.chunks} chunks ({embedder}){stopped}: {result.seconds:.1f} s, "
             f"{result.chunks_per_s:.0f} chunks/s, peak {result.peak_rss_mb:.0f} MB")  # fmt: skip
-        store_settings = settings.replace(data_dir=data, chroma_url=None, collection="articles")
+        store_settings = settings.replace(
+            data_dir=data, chroma_url=None, collection="articles", embedder=embedder
+        )
         r = retrieval(store_settings, query_embedder, qs, options.warmup, result.chunks)
         report.retrieval.append(r)
         say(f"retrieve at {r.chunks}: ours p50 {r.ours.p50:.1f} ms, baseline p50 {r.baseline.p50:.1f} ms")

@@ -36,9 +36,9 @@ def ungrounded(answer: Answer) -> list[str]:
     )
     digits = {n.replace(",", "") for n in _NUMBER.findall(cited)}
     missing = [n for n in _NUMBER.findall(re.sub(r"\[\d+\]", "", text)) if n.replace(",", "") not in digits]
-    words = set(re.findall(r"[a-z0-9]+", cited.replace("'", "")))
+    words = set(re.findall(r"[a-z0-9]+", cited))
     names = (w for w in _NAME.findall(text) if w not in _NOT_NAMES)
-    missing += [w for w in names if not set(re.findall(r"[a-z0-9]+", w.lower().replace("'", ""))) <= words]
+    missing += [w for w in names if not set(re.findall(r"[a-z0-9]+", w.lower())) <= words]
     return missing
 
 

@@ -26,21 +26,24 @@ class Decision:
     best: Window | None  # the window that would answer (None when nothing qualifies)
     score: float  # evidence_score of `best` (0 without one)
     reason: str  # why not, in words a reader could follow
+    nearest: Window | None = None  # the best window about the names with the kind asked, qualifying or not
 
 
 def decide(question: Question, ranked: list[Window], trust: TrustSettings) -> Decision:
     loose = question.kind in (None, "reason")  # no kind of answer to insist on
-    candidates = [
-        w for w in ranked if w.about and (w.typed or loose) and w.missing_share <= trust.max_missing
-    ]
+    relevant = [w for w in ranked if w.about and (w.typed or loose)]
+    candidates = [w for w in relevant if w.missing_share <= trust.max_missing]
+    if any(w.fit for w in candidates):  # "60,000 subscribers" for "how many subscribers"
+        candidates = [w for w in candidates if w.fit]
+    nearest = relevant[0] if relevant else None
     if not candidates:
         reason = "no passage says what is asked" + (f" about {_names(question)}" if question.names else "")
-        return Decision(False, None, 0.0, reason)
+        return Decision(False, None, 0.0, reason, nearest)
     best = candidates[0]
     score = evidence_score(best, trust)
     if score < trust.min_evidence:
-        return Decision(False, best, score, "the closest passages do not cover the question")
-    return Decision(True, best, score, "")
+        return Decision(False, best, score, "the closest passages do not cover the question", nearest)
+    return Decision(True, best, score, "", nearest)
 
 
 def evidence_score(window: Window, trust: TrustSettings) -> float:

@@ -71,7 +71,8 @@ STOP_QUESTION = frozenset({"what", "which", "who", "whom", "whose", "when", "whe
 # the frame of a question rather than its matter: size adjectives after "how", verbs of saying
 FRAME = frozenset(
     "large big high low long far much many often say tell describe report accord according state announce "
-    "cite note add comment quote call mention expect".split()
+    "cite note add comment quote call mention expect have make give take get do go come happen become "
+    "remain work stand seem involve include article figure".split()
 )
 PAYING = frozenset("pay cost spend charge worth price fetch".split())
 MIN_ASK_IDF = 2.5  # below this a word is in too many chunks to tell articles apart (ln of 1 in 12)
@@ -108,7 +109,12 @@ class Question:
         """The words that say what is asked about the names, by weight: not the names, not the
         question's frame ("how large", "which town", "according to the report", "what did X say"),
         not dates (an article's date answers for those) and not words too common to tell articles apart."""
-        named = {w for n in self.names for w in n.words} | self.descriptors | self.background
+        named = (
+            {w for n in self.names for w in n.words}
+            | self.descriptors
+            | self.background
+            | _adverbs(self.span)
+        )
         frame = FRAME | {self.asked or ""} | nlp.LEGAL_FORMS_EXPANDED | nlp.TITLES | nlp.MONTH_NAMES
         if self.kind == "money":  # an amount of money says "paid": "bought Foo for 230 mln crowns"
             frame |= PAYING
@@ -152,6 +158,11 @@ def _weights(span: nlp.Span, terms: Terms, asked: str | None) -> dict[str, float
         for t in span.tokens()
         if t.content and t.lower not in STOP_QUESTION and t.lemma != asked
     }
+
+
+def _adverbs(span: nlp.Span) -> frozenset[str]:
+    """Manner adverbs ("tacitly", "easily") colour a question; they are not what it asks."""
+    return frozenset(t.lemma for t in span.tokens() if t.tag in {"RB", "RBR", "RBS"})
 
 
 def _asked_noun(span: nlp.Span) -> str | None:

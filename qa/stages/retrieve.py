@@ -1,8 +1,8 @@
 """Hybrid retrieval: BM25 and dense (Chroma) results fused by reciprocal rank fusion.
 
-Returns `Passage`s with their article metadata, exact offsets, cluster id and both raw scores, so
-the engine can decide from numbers whether the articles cover a question at all. It does not
-rerank with a cross-encoder (none is installable offline) and does not filter by date.
+Returns `Passage`s with their article metadata, exact offsets, cluster id and both raw scores.
+`since`/`until` narrow both searches to articles dated in a range (undated articles drop out).
+It does not rerank with a cross-encoder (none is installable offline).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ class Passage:
     dense: float  # cosine similarity to the question (0 when only BM25 found it)
     lexical: float  # BM25 score (0 when only the dense search found it)
     fused: float
+    origin: str = ""  # where the article came from (a page's URL, an export's record), for display
 
 
 class Retriever:
@@ -43,11 +44,14 @@ class Retriever:
     def embed(self, texts: list[str]) -> np.ndarray:
         return self.embedder.embed(texts)
 
-    def retrieve(self, question: str, k: int) -> list[Passage]:
+    def retrieve(
+        self, question: str, k: int, since: str | None = None, until: str | None = None
+    ) -> list[Passage]:
+        """The k best passages; with `since`/`until` (ISO dates) only from articles dated in that range."""
         self.store.require_nonempty()
         pool = max(20, 3 * k)
-        dense = self.store.dense(self.embedder.embed([question])[0], pool)
-        lexical = self.store.lexical(question, pool)
+        dense = self.store.dense(self.embedder.embed([question])[0], pool, since, until)
+        lexical = self.store.lexical(question, pool, since, until)
         return fuse(dense, lexical, self.store.clusters())[:k]
 
 
@@ -80,6 +84,7 @@ def fuse(dense: list[Hit], lexical: list[Hit], clusters: dict[str, str]) -> list
                 dense_score.get(chunk_id, 0.0),
                 lexical_score.get(chunk_id, 0.0),
                 fused[chunk_id],
+                m.get("url") or m.get("origin") or "",
             )
         )
     return out
