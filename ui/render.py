@@ -1,8 +1,10 @@
-"""Answer and Citation rendered as HTML and Markdown for the Gradio chat (the widget renders the
-same JSON in `static/widget.js`).
+"""Answer and Citation rendered as HTML for the Gradio chat (the widget renders the same JSON in
+`static/widget.js`).
 
-Everything from an article is HTML-escaped here. It does not decide what is supported or
-refused: it shows what the `Answer` says.
+Everything from an article, a model or a reader is HTML-escaped here, in the chat bubble as in the
+sources panel: the chat shows bubbles as (sanitised) HTML with Markdown off, so `<img src=…>` or
+`[text](http://…)` in an article is shown as those characters, never fetched or clickable. It
+does not decide what is supported or refused: it shows what the `Answer` says.
 """
 
 from __future__ import annotations
@@ -11,22 +13,31 @@ from html import escape
 
 from qa.contract import Answer, Citation
 
-NOT_IN_ARTICLES = "**Not in the articles.**"
+NOT_IN_ARTICLES = "<b>Not in the articles.</b>"
 EMPTY_SOURCES = '<div class="qa-sources qa-empty">Sources appear here with the answer.</div>'
 
 
-def answer_markdown(answer: Answer) -> str:
+def text(value: str) -> str:
+    """Any text for a chat bubble: shown as typed, never as markup."""
+    return escape(value)
+
+
+def answer_html(answer: Answer) -> str:
     """The chat bubble: the answer text, or a clear "not in the articles" state."""
     if answer.refused:
-        return f"{NOT_IN_ARTICLES} {answer.answer}"
-    return answer.answer
+        return f"{NOT_IN_ARTICLES} {escape(answer.answer)}"
+    return escape(answer.answer)
 
 
 def rewritten_note(question: str, rewritten: str) -> str:
     """Shown above the sources when a follow-up was rewritten for retrieval."""
     if " ".join(rewritten.split()) == " ".join(question.split()):
         return ""
-    return f"Searched the articles for: *{rewritten}*"
+    return f'<p class="qa-rewritten">Searched the articles for: <i>{escape(rewritten)}</i></p>'
+
+
+def error_html(message: str) -> str:
+    return f'<span class="qa-error">{escape(message)}</span>'
 
 
 def sources_html(answer: Answer) -> str:
@@ -71,4 +82,5 @@ CSS = """
 .qa-passage mark { background: #fef08a; color: #111827; padding: 0 .1em; border-radius: 2px; }
 .qa-src { font-size: .75em; color: var(--body-text-color-subdued); margin-top: .3em; font-family: monospace; }
 .qa-refused h4 { color: #92400e; }
+.qa-error { color: #991b1b; }
 """
