@@ -24,12 +24,14 @@ class BlockingEngine:
         self.stubborn, self.fail = stubborn, fail
         self.release, self.started, self.cancelled = threading.Event(), threading.Event(), threading.Event()
         self.running = self.most = self.finished = 0
+        self.asked: list[str] = []  # questions in the order the engine ran them
         self.guard = threading.Lock()
 
     def stream(self, question, history, cancel=None):
         with self.guard:
             self.running += 1
             self.most = max(self.most, self.running)
+            self.asked.append(question)
         try:
             yield Event("rewritten", question)
             self.started.set()

@@ -7,7 +7,8 @@ import pytest
 
 from index.errors import BadInputError, BusyError, CancelledError
 from qa.contract import Turn
-from ui.gate import MAX_TURNS, Gate
+from ui.gate import Gate
+from ui.limits import MAX_TURNS
 
 from .fakes import BlockingEngine, wait_for
 
@@ -28,6 +29,21 @@ def test_a_full_queue_says_busy_at_once_and_answers_resume_after():
     assert [a.answer for a in answers] == ["ok", "ok"]
     assert engine.most == 1  # serialised: never two answers at once
     assert gate.ask("again").answer == "ok"  # slots were given back
+
+
+def test_answers_get_the_engine_in_the_order_they_arrived():
+    engine = BlockingEngine()
+    gate = Gate(engine, queue_size=5)
+    first = gate.stream("first")
+    next(first)
+    waiting = []
+    for n, question in enumerate(["a", "b", "c", "d"], start=1):
+        waiting.append(gate.stream(question))
+        wait_for(lambda n=n: len(gate.lock._queue) == n, what=f"{question} queued")  # noqa: SLF001
+    engine.release.set()
+    for answering in [first, *waiting]:
+        list(answering)
+    assert engine.asked == ["first", "a", "b", "c", "d"]
 
 
 def test_a_reader_that_closes_mid_answer_frees_its_slot_at_once_and_the_engine_stops():

@@ -25,9 +25,9 @@ from starlette.exceptions import HTTPException
 
 from index.errors import BadInputError, BusyError, CancelledError, QAError
 from qa.contract import Event, Turn
-from qa.engine import MAX_QUESTION_CHARS
 from ui import security
-from ui.gate import MAX_ANSWER_CHARS, MAX_TURNS, NOT_TEXT, RETRY_AFTER_S, Answering
+from ui.gate import RETRY_AFTER_S, Answering
+from ui.limits import MAX_ANSWER_CHARS, MAX_QUESTION_CHARS, MAX_TURNS, NOT_TEXT
 
 log = logging.getLogger("newsqa")
 EXAMPLE = 'Send JSON like {"question": "Who launched Operation 1027?"}.'

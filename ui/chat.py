@@ -23,7 +23,8 @@ from index.errors import BadInputError, QAError
 from index.settings import Settings
 from qa.contract import Turn
 from ui import render
-from ui.gate import MAX_TURNS, Gate
+from ui.gate import Gate
+from ui.limits import MAX_TURNS
 
 EXAMPLES = [
     "Who launched Operation 1027?",

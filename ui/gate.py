@@ -10,7 +10,7 @@ every slot and lock given back on every path (a reader that vanishes, Stop, a ti
   `answer_timeout_s` is cancelled and is `BusyError` too (both become 503 + Retry-After).
 - Watchdog: `wedged()` says one answer has held the engine far past any answer's limit (an
   engine that ignores its cancel event); `/api/health` turns that into 503.
-- Input limits shared by every surface: question and history size, text that is not valid UTF-8.
+- Every admitted question has passed `ui.limits` (history size, text that is not UTF-8).
 It knows nothing about HTTP or Gradio, and does not retry.
 """
 
@@ -22,23 +22,19 @@ import queue
 import threading
 import time
 import weakref
+from collections import deque
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from index.errors import BadInputError, BusyError, CancelledError
+from index.errors import BusyError, CancelledError
 from qa.contract import Answer, Event, Turn
-from qa.engine import MAX_QUESTION_CHARS
+from ui.limits import check_history, check_text
 
 RETRY_AFTER_S = 2
 BUSY = f"The server is busy answering other questions: retry in {RETRY_AFTER_S} s."
-MAX_TURNS = 20  # history turns a surface may send (older turns add nothing to a follow-up rewrite)
-MAX_ANSWER_CHARS = 10_000  # one history answer
 WEDGE_GRACE_S = 30.0  # past the answer limit: the cancel is checked per token, prompt processing is not
 READER_GRACE_S = 5.0  # a reader gives up this long after the answer limit, even if the engine has not
 SHUTTING_DOWN = f"The server is shutting down: ask again in a moment (retry in {RETRY_AFTER_S} s)."
-NOT_TEXT = (
-    "The request holds characters that are not valid text (e.g. a lone \\ud800 escape): send UTF-8 text."
-)
 _END = object()
 
 
@@ -57,7 +53,7 @@ class Gate:
         self.wedge_grace_s = wedge_grace_s
         self.queue_size = max(1, queue_size)
         self.slots = threading.BoundedSemaphore(self.queue_size)
-        self.lock = threading.Lock()
+        self.lock = FairLock()
         self.live: weakref.WeakSet[Answering] = weakref.WeakSet()
         self.held_since: float | None = None  # when the running answer took the engine
 
@@ -139,12 +135,10 @@ class Answering:
 
     def _run(self) -> None:
         gate = self.gate
-        waited_until = time.monotonic() + gate.wait_s
-        while not gate.lock.acquire(timeout=0.1):  # short waits: a closed reader stops waiting
+        if not gate.lock.acquire(time.monotonic() + gate.wait_s, self.cancel):
             if self.cancel.is_set():
-                return
-            if time.monotonic() >= waited_until:
-                raise BusyError(BUSY)
+                return  # the reader left while waiting
+            raise BusyError(BUSY)
         timer = threading.Timer(gate.answer_timeout_s, self._time_out)
         try:
             gate.held_since = time.monotonic()
@@ -229,6 +223,48 @@ class Answering:
         return item
 
 
+class FairLock:
+    """The engine lock, handed to waiters in arrival order (threading.Lock wakes any of them, so
+    under load one unlucky answer could wait many turns). A waiter gives up at its deadline or
+    when its cancel event is set; `with lock:` waits without limit (re-indexing)."""
+
+    def __init__(self) -> None:
+        self._turn = threading.Condition()
+        self._queue: deque[object] = deque()
+        self._held = False
+
+    def acquire(self, deadline: float = float("inf"), cancel: threading.Event | None = None) -> bool:
+        me = object()
+        with self._turn:
+            self._queue.append(me)
+            try:
+                while self._held or self._queue[0] is not me:
+                    left = deadline - time.monotonic()
+                    if left <= 0 or (cancel is not None and cancel.is_set()):
+                        return False
+                    self._turn.wait(min(left, 0.1))  # short waits: a cancel is noticed quickly
+                self._held = True
+                return True
+            finally:
+                self._queue.remove(me)
+                self._turn.notify_all()
+
+    def release(self) -> None:
+        with self._turn:
+            self._held = False
+            self._turn.notify_all()
+
+    def locked(self) -> bool:
+        return self._held
+
+    def __enter__(self) -> FairLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
 def final(events: Iterator[Event]) -> Answer:
     for event in events:
         if event.answer is not None:
@@ -241,25 +277,3 @@ def _too_long(limit: float) -> str:
         f"The answer took longer than {limit:.0f} s and was stopped: the server is overloaded. "
         f"Retry in a minute, or ask a shorter question."
     )
-
-
-def check_history(history: Sequence[Turn]) -> None:
-    if len(history) > MAX_TURNS:
-        raise BadInputError(f"The conversation has {len(history)} turns; send at most the last {MAX_TURNS}.")
-    for turn in history:
-        if len(turn.question) > MAX_QUESTION_CHARS or len(turn.answer) > MAX_ANSWER_CHARS:
-            raise BadInputError(
-                f"A history turn is too long: keep each question under {MAX_QUESTION_CHARS} characters "
-                f"and each answer under {MAX_ANSWER_CHARS}."
-            )
-
-
-def check_text(*texts: str) -> None:
-    """Every string must be real text: a lone surrogate (e.g. \\ud800 in JSON) cannot be encoded."""
-    for text in texts:
-        if not isinstance(text, str):
-            raise BadInputError("Questions and answers must be text.")
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            raise BadInputError(NOT_TEXT) from None

@@ -9,9 +9,10 @@ Measured, each in a private folder under a temporary directory (the user's index
 - answers: our engine against llama-index's default query engine on single-turn items of the eval
   set over the indexed seeds (`qa.measure.baseline.compare_answers`): accuracy, refusal of unanswerable
   questions, first-token and total latency;
-- cold start: one `qa ask` subprocess per backend, from process start to exit.
+- cold start: one `qa ask` subprocess per backend, from process start to exit;
+- soak (`qa.measure.soak`): 16 readers against a real `qa serve`, some leaving mid-answer.
 
-It does not measure answer quality beyond `qa.measure.evaluate`'s lexical checks, concurrency, or a Chroma
+It does not measure answer quality beyond `qa.measure.evaluate`'s lexical checks, or a Chroma
 server; it does not tune anything. `qa.measure.report` writes the results as Markdown and a plot.
 """
 
@@ -50,6 +51,7 @@ class Options:
     eval_items: int = 16  # single-turn eval items answered by both pipelines (0: skip)
     ingest_timeout: float = 600  # seconds per `qa index` run (0: none)
     cold_backends: tuple[str, ...] = ("local", "extractive")
+    soak: Any = None  # qa.measure.soak.SoakOptions: many readers against `qa serve` (None: skip)
     query_embedder: str = "minilm"
     seed: int = 0
     workdir: Path | None = None
@@ -107,6 +109,7 @@ class Report:
     items: list[Any] = field(default_factory=list)
     cold: list[Cold] = field(default_factory=list)
     load: dict[str, tuple[float, float, float]] = field(default_factory=dict)
+    soak: Any = None  # qa.measure.soak.Soak when the soak ran
     peak_rss_mb: float = 0.0  # this process: retrieval and both answer pipelines
     seconds: float = 0.0
 
@@ -269,6 +272,10 @@ def run(settings: Settings, options: Options, say: Say = lambda s: None) -> Repo
     with tempfile.TemporaryDirectory(dir=options.workdir) as tmp:
         _answers(settings, options, Path(tmp), report, say)  # first: a model problem shows early
         _speed(settings, options, Path(tmp), report, say)
+        if options.soak is not None:
+            from qa.measure import soak
+
+            report.soak = soak.run(settings, SEEDS, options.soak, Path(tmp), say)
     report.load["end"] = os.getloadavg()
     report.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     report.seconds = time.perf_counter() - t0

@@ -80,19 +80,19 @@
 
   async function post(question) {
     if (token && expiresAt(token) - Date.now() < 30000) token = (await renew()) || token;
-    const send = () => {
+    const request = () => {
       const headers = { "Content-Type": "application/json" };
       if (token) headers.Authorization = "Bearer " + token;
       return fetch("/api/ask/stream", {
         method: "POST", headers, body: JSON.stringify({ question, history: history.slice() }),
       });
     };
-    let res = await send();
+    let res = await request();
     if (res.status === 401) {
       const fresh = await renew();
       if (!fresh) throw new Error(EXPIRED);
       token = fresh;
-      res = await send();
+      res = await request();
       if (res.status === 401) throw new Error(EXPIRED);
     }
     return res;
