@@ -121,6 +121,23 @@ def test_stop_in_the_chat_stops_the_answer_and_the_next_question_is_answered(ser
     assert "335,000" in answer["answer"] and llm.tokens < LONG_TOKENS
 
 
+def test_stop_while_queued_in_the_chat_gives_up_the_place_at_once(data):
+    from gradio_client import Client
+
+    engine, llm = slow_engine(data)
+    with (
+        serving(data.replace(queue_wait_s=120), engine) as url,
+        httpx.Client(base_url=url, timeout=30) as http,
+    ):
+        in_flight = lambda: http.get("/api/health").json()["in_flight"]  # noqa: E731
+        with http.stream("POST", "/api/ask/stream", json={"question": SLOW_Q}) as first:
+            assert first.status_code == 200  # answering, slowly
+            job = Client(f"{url}/chat/", verbose=False).submit(QUICK_Q, [], api_name="/chat")
+            wait_for(lambda: in_flight() == 2, what="the chat question queued")
+            job.cancel()  # Stop, while still waiting for the engine (which could take 120 s)
+            wait_for(lambda: in_flight() == 1, seconds=30, what="the queued place given back")
+
+
 def test_sigterm_stops_qa_serve_promptly_while_answers_are_running(data):
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(

@@ -192,9 +192,10 @@ def token(request: Request) -> dict[str, Any]:
 
 
 @router.get("/health", responses={503: {"description": "the engine is wedged: restart `qa serve`"}})
-def health(request: Request) -> Any:
+async def health(request: Request) -> Any:
     """Liveness and what answers: the model, the queue size and the answers in flight. 503 when
-    one answer has held the engine far longer than any answer may take (a wedged engine)."""
+    one answer has held the engine far longer than any answer may take (a wedged engine).
+    Async: it needs no worker thread, so it answers even when every thread is busy."""
     gate, settings = request.app.state.gate, request.app.state.settings
     body = {
         "status": "ok",

@@ -26,6 +26,7 @@ from ui import render
 from ui.gate import Gate
 from ui.limits import MAX_TURNS
 
+HEARTBEAT_S = 0.5  # while an answer waits, the handler yields this often (see respond)
 EXAMPLES = [
     "Who launched Operation 1027?",
     "How many civilians have been displaced?",
@@ -89,8 +90,12 @@ def _respond(gate: Gate) -> Any:
         ]
         note, text = "", ""
         with contextlib.closing(answering):  # Stop or a closed tab closes this generator, and so the answer
+            yield "", messages, turns, note, gr.skip()  # the question shows at once, even while queued
             try:
-                for event in answering:
+                for event in answering.paced(HEARTBEAT_S):
+                    if event is None:  # still waiting: yielding lets Stop close us now
+                        yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                        continue
                     if event.kind == "rewritten":
                         note = render.rewritten_note(question, event.text)
                     elif event.kind == "delta":

@@ -197,6 +197,23 @@ class Answering:
             raise StopIteration
         return event
 
+    def paced(self, every_s: float) -> Iterator[Event | None]:
+        """The events, with a None every `every_s` while none arrives: a generator reading this
+        can yield while it waits, so Gradio can close it (Stop) even while the answer is queued."""
+        while not self.done:
+            left = self.deadline - time.monotonic()
+            try:
+                item = self.items.get(timeout=max(0.0, min(every_s, left)))
+            except queue.Empty:
+                if left > every_s:
+                    yield None
+                    continue
+                item = BusyError(_too_long(self.gate.answer_timeout_s))
+            event = self._unwrap(item)
+            if event is None:
+                return
+            yield event
+
     def __aiter__(self) -> Answering:
         return self
 
