@@ -53,6 +53,8 @@ def test_a_validation_error_names_the_field_but_never_echoes_the_body(client):
     r = client.post("/api/ask", json={"question": "y" * 500_000})
     assert r.status_code == 422 and "at most 1000 characters" in r.json()["error"]
     assert len(r.content) < 2000 and "yyyy" not in r.text
+    r = client.post("/api/ask", json={"question": Q, "z" * 500_000: 1})  # nor a field name
+    assert r.status_code == 422 and "Extra inputs" in r.json()["error"] and len(r.content) < 2000
 
 
 @pytest.mark.parametrize(
