@@ -22,9 +22,28 @@ EMBEDDERS = ("minilm", "hash")
 
 
 class TrustSettings(BaseModel):
-    """Thresholds of the trust layer (answerability and support). Each says what set it."""
+    """Thresholds of the trust layer: ranking evidence, deciding to answer, checking support.
+
+    Each says which measurement set it. "Reuters tune" is the tuning half of
+    tests/eval/reuters/questions.json over the whole archive (10,503 stories, MiniLM, k=6, 128-token
+    chunks); the check half is never used to set anything."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # ranking sentence windows (qa.stages.evidence): score = coverage + weights below
+    rank_dense: float = 0.3  # weight of the window's embedding similarity to the question
+    rank_typed: float = 0.2  # bonus when the window offers the kind of answer asked for
+    rank_about: float = 0.3  # bonus when the window is about the question's names
+    # deciding to answer (qa.stages.answerable): the best typed window about the question's names
+    min_coverage: float = 0.5  # its rarity-weighted share of the question's words
+    min_evidence: float = 0.0  # coverage + rank_dense * dense of that window
+    # support (qa.stages.verify): a sentence's content words found in its quote and headline
+    support_coverage: float = 0.75
+    support_coverage_low: float = 0.5  # … or this much with embedding similarity below
+    support_cosine: float = 0.6
+    # the model's prompt (qa.stages.draft)
+    prompt_windows: int = 4  # sentence windows shown to the model
+    model_can_refuse: bool = True  # a model's "not in the articles" refuses even where evidence exists
 
 
 class Settings(BaseSettings):

@@ -185,7 +185,7 @@ def ask(
 ) -> None:
     """Answer one question from the indexed articles, with numbered sources.
 
-    Example: qa ask "Who launched Operation 1027?"
+    Example: qa ask "Who bought the company, and for how much?"
     """
     engine = _engine(ctx, backend, model, k)
     if as_json:
@@ -294,16 +294,23 @@ def _ints(value: str | None) -> list[int | None]:
 @click.option("--k", "ks", help="Passages to retrieve; a comma list runs each, e.g. 4,6,8.")
 @click.option("--chunk-tokens", "chunks", help="Chunk size; a comma list runs each, e.g. 96,128,192.")
 @click.option(
-    "--seeds",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    "--corpus",
+    type=click.Path(exists=True, path_type=Path),
     default=Path("seeds"),
     show_default=True,
-    help="Articles the question set was written from.",
+    help="Articles the question set was written from: a folder, or a .tar.xz of one.",
 )
 @click.option(
     "--questions",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Question set (default tests/eval/questions.json).",
+    help="Question set (default tests/eval/questions.json, written from seeds/).",
+)
+@click.option(
+    "--split",
+    type=click.Choice(["all", "tune", "check"]),
+    default="all",
+    show_default=True,
+    help="Only the tuning half or the held-out check half of the question set.",
 )
 @click.option(
     "--gate",
@@ -312,6 +319,7 @@ def _ints(value: str | None) -> list[int | None]:
     "for this key in tests/eval/floors.json, e.g. --gate extractive.",
 )
 @click.option("--failures/--no-failures", default=True, show_default=True, help="List failed questions.")
+@click.option("--baseline", is_flag=True, help="Also answer with the plain llama-index query engine.")
 @click.option("--json", "as_json", is_flag=True, help="Print the reports as JSON.")
 @click.pass_context
 def eval_(
@@ -320,19 +328,23 @@ def eval_(
     model: str | None,
     ks: str | None,
     chunks: str | None,
-    seeds: Path,
+    corpus: Path,
     questions: Path | None,
+    split: str,
     gate_key: str | None,
     failures: bool,
+    baseline: bool,
     as_json: bool,
 ) -> None:
-    """Score answers on the evaluation set: retrieval, accuracy, citations, refusals, latency.
+    """Score answers on a question set: retrieval, accuracy, citations, refusals, latency.
 
-    Example: qa eval --backend extractive --k 4,6 --chunk-tokens 96,128
+    Example: qa eval --questions tests/eval/reuters/questions.json
+    --corpus ../shared/corpora/reuters-21578.tar.xz --split check --backend extractive
     """
+    from qa.measure import devset
     from qa.measure import evaluate as ev
 
-    items = ev.load_items(questions or ev.QUESTIONS)
+    items = devset.load_items(questions or devset.SEED_QUESTIONS, split)
     reports = []
     for chunk in _ints(chunks):
         for k in _ints(ks):
@@ -340,7 +352,10 @@ def eval_(
             with click.progressbar(
                 items, label=f"k={settings.k} chunk={settings.chunk_tokens}", file=sys.stderr
             ) as bar:
-                reports.append(ev.evaluate(settings, items, seeds, progress=lambda _: bar))
+                reports.append(ev.evaluate(settings, items, corpus, progress=lambda _: bar))
+            if baseline:
+                with click.progressbar(items, label="llama-index baseline", file=sys.stderr) as bar:
+                    reports.append(ev.evaluate_baseline(settings, items, corpus, progress=lambda _: bar))
     if as_json:
         click.echo(
             json.dumps(

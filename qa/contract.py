@@ -24,6 +24,7 @@ class Citation:
     cluster: str = ""  # articles telling the same story share a cluster id
     context_before: str = ""  # a little surrounding text, for display
     context_after: str = ""
+    flagged: bool = False  # the passage holds text addressed to AI systems (never used as support)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -59,8 +60,11 @@ class Turn:
 
 @dataclass(frozen=True)
 class Event:
-    """A streaming event: `rewritten`, `delta` (verified answer text), then `final` with the Answer."""
+    """A streaming event: `rewritten`, `delta` (verified answer text), then `final` with the Answer.
+
+    `trace` (final only) says which stage decided what, for evaluation; surfaces ignore it."""
 
     kind: str
     text: str = ""
     answer: Answer | None = None
+    trace: dict[str, Any] | None = None

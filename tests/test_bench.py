@@ -14,7 +14,7 @@ from index.settings import Settings
 from index.store import Store
 from qa.llm import ScriptedLLM
 from qa.measure import baseline, bench, corpus, report
-from qa.measure.evaluate import load_items
+from qa.measure.devset import load_items
 from tests.conftest import SEEDS
 
 ANSWER = "The Three Brotherhood Alliance launched Operation 1027 [1]."

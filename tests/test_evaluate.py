@@ -7,13 +7,14 @@ import pytest
 
 from index.settings import Settings
 from qa import engine as engine_module
+from qa.measure import devset
 from qa.measure import evaluate as ev
 
 from .conftest import SEEDS
 
 
 def test_question_set_has_the_required_mix():
-    items = ev.load_items()
+    items = devset.load_items()
     answerable = [i for i in items if i.answerable and not i.turns]
     unanswerable = [i for i in items if not i.answerable]
     conversations = [i for i in items if i.turns]
@@ -24,11 +25,11 @@ def test_question_set_has_the_required_mix():
 
 
 def test_answer_matching_ignores_case_markers_and_quote_style():
-    item = ev.Item("x", "q", True, answers=("Myanmar’s access",))
-    assert ev.answer_correct(item, "It reduced MYANMAR'S [2] access.")
-    assert ev.answer_correct(item, "About 40% of myanmar’s  access [1].")
-    assert not ev.answer_correct(item, "About 40% of Myanmar access [1].")
-    assert ev.refusal_like("The articles don't say. The closest passages are listed below.")
+    item = devset.Item("x", "q", True, answers=("Myanmar’s access",))
+    assert devset.answer_correct(item, "It reduced MYANMAR'S [2] access.")
+    assert devset.answer_correct(item, "About 40% of myanmar’s  access [1].")
+    assert not devset.answer_correct(item, "About 40% of Myanmar access [1].")
+    assert devset.refusal_like("The articles don't say. The closest passages are listed below.")
 
 
 def test_metrics_follow_their_definitions():
@@ -76,10 +77,10 @@ def test_metrics_follow_their_definitions():
 @pytest.mark.slow
 def test_gate_passes_on_main_and_fails_on_a_deliberate_regression(tmp_path, monkeypatch):
     settings = Settings(data_dir=tmp_path / "data", backend="extractive")
-    items = ev.load_items()
+    items = devset.load_items()
     good = ev.evaluate(settings, items, SEEDS)
     assert ev.gate(good, "extractive") == [], good.metrics
-    floors = json.loads(ev.FLOORS.read_text())["extractive"]
+    floors = json.loads(devset.FLOORS.read_text())["extractive"]
     assert set(floors) == set(ev.GATED)  # every gated metric has a floor
 
     real = engine_module.make_citation

@@ -157,7 +157,7 @@ def compare_answers(settings: Settings, items: list[Any], seeds: Path) -> list[I
     from index.ingest import run_index
     from qa.engine import Engine
     from qa.llm import make_llm
-    from qa.retrieve import Retriever
+    from qa.stages.retrieve import Retriever
 
     store, embedder, llm = Store(settings), make_embedder(settings), make_llm(settings)
     run_index(store, embedder, [str(seeds)], settings.chunk_tokens)
@@ -170,7 +170,7 @@ def compare_answers(settings: Settings, items: list[Any], seeds: Path) -> list[I
 
 
 def _run_item(engine: Any, base: Any, item: Any) -> ItemRun:
-    from qa.measure.evaluate import answer_correct, refusal_like
+    from qa.measure.devset import answer_correct, refusal_like
 
     ours = engine.ask(item.question)
     theirs = ask(base, item.question)

@@ -222,7 +222,7 @@ def _p50_p95(values: list[float]) -> tuple[float, float]:
 def retrieval(settings: Settings, embedder: Any, qs: list[str], warmup: int, chunks: int) -> Retrieval:
     from index.store import Store
     from qa.measure import baseline
-    from qa.retrieve import Retriever
+    from qa.stages.retrieve import Retriever
 
     store = Store(settings)
     ours = Retriever(store, embedder)
@@ -314,7 +314,7 @@ def _sample_texts(sentences: list[str], n: int, seed: int) -> list[str]:
 
 def _answers(settings: Settings, options: Options, tmp: Path, report: Report, say: Say) -> None:
     from qa.measure.baseline import compare_answers, pick_items
-    from qa.measure.evaluate import load_items
+    from qa.measure.devset import load_items
 
     answer = answer_settings(settings, tmp / "seeds-index")
     if options.eval_items and answer.backend != "extractive":

