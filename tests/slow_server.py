@@ -13,7 +13,7 @@ from index.embedding import make_embedder
 from index.settings import Settings
 from index.store import Store
 from qa.engine import Engine
-from qa.retrieve import Retriever
+from qa.stages.retrieve import Retriever
 
 from .fakes import LONG_ANSWER, SlowLLM
 

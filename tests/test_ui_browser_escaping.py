@@ -28,18 +28,20 @@ from .conftest import SEEDS, free_port
 from .ui_server import serving
 
 pytestmark = pytest.mark.slow
-MILL = """Grevytown paper mill sold to Harbour Timber
+MILL = """Mill [deal](http://t.example/r) <img src="http://t.example/p.png">
 
 Published 2024-03-01
 
-The Grevytown paper mill was sold to Harbour Timber for $4m, according to the \
-[county registry](http://tracker.example/registry) <img src="http://tracker.example/pixel.png" \
-onerror="document.title='pwned'"> and filings shown as ![registry logo](http://tracker.example/logo.png) \
-in the county records.
+The Grevytown paper mill was sold to Harbour Timber for $4m, according to the county records.
+
+Filings are shown as ![registry logo](http://t.example/logo.png) on the [county site](http://t.example/site) \
+<img src="http://t.example/pixel2.png" onerror="document.title='pwned'">.
 
 The mill employed 140 workers before it closed in 2022, and the new owners plan to reopen it next spring.
 """
-MILL_Q = "Who bought the Grevytown paper mill?"
+# The headline's markup reaches the answer bubble in the note about text addressed to AI systems
+# (the guard flags markup); the body's marked-up sentence reaches the Sources panel.
+MILL_Q = "How much was the Grevytown paper mill sold for?"
 Q = "Who launched Operation 1027?"
 SECRET = "browser-test-secret"
 
@@ -75,14 +77,14 @@ def test_the_chat_bubble_shows_article_html_and_markdown_as_text(browser, open_a
         bot = page.locator("#qa-chat")
         bot.get_by_text("Harbour Timber").last.wait_for(timeout=10_000)
         shown = bot.inner_text()
-        assert '<img src="http://tracker.example/pixel.png"' in shown
-        assert "[county registry](http://tracker.example/registry)" in shown
-        assert bot.locator("img[src*='tracker'], a[href*='tracker']").count() == 0
-        assert page.locator("#qa-sources img, #qa-sources a[href*='tracker']").count() == 0
+        assert "$4m" in shown and '<img src="http://t.example/p.png">' in shown
+        assert "[deal](http://t.example/r)" in shown
+        assert page.locator("#qa-chat img[src*='example'], #qa-chat a[href*='example']").count() == 0
+        assert page.locator("#qa-sources img, #qa-sources a").count() == 0
         if os.environ.get("QA_SCREENSHOT"):
             page.wait_for_timeout(500)
             page.screenshot(path=os.environ["QA_SCREENSHOT"], full_page=True)
-        assert page.title() != "pwned" and outside == []  # no pixel fetched, no handler ran
+        assert page.title() != "pwned" and outside == []  # nothing fetched, no handler ran
 
 
 def test_the_widget_shows_the_same_article_as_text(browser, open_app):
@@ -91,7 +93,7 @@ def test_the_widget_shows_the_same_article_as_text(browser, open_app):
         page.locator("#qaw-q").fill(MILL_Q)
         page.locator("#qaw-send").click()
         page.locator(".qaw-cite mark").first.wait_for(timeout=30_000)
-        assert '<img src="http://tracker.example/pixel.png"' in page.locator(".qaw-a").inner_text()
+        assert '<img src="http://t.example/p.png">' in page.locator(".qaw-a").inner_text()
         assert page.locator("#qaw-log img, #qaw-log a").count() == 0 and outside == []
 
 

@@ -18,15 +18,15 @@ EMPTY_SOURCES = '<div class="qa-sources qa-empty">Sources appear here with the a
 
 
 def text(value: str) -> str:
-    """Any text for a chat bubble: shown as typed, never as markup."""
-    return escape(value)
+    """Any text for a chat bubble: shown as typed, never as markup; line breaks kept."""
+    return escape(value.strip()).replace("\n", "<br>")
 
 
 def answer_html(answer: Answer) -> str:
     """The chat bubble: the answer text, or a clear "not in the articles" state."""
     if answer.refused:
-        return f"{NOT_IN_ARTICLES} {escape(answer.answer)}"
-    return escape(answer.answer)
+        return f"{NOT_IN_ARTICLES} {text(answer.answer)}"
+    return text(answer.answer)
 
 
 def rewritten_note(question: str, rewritten: str) -> str:
