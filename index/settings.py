@@ -9,6 +9,7 @@ Nothing here loads a model or touches the network.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -139,15 +140,26 @@ class Settings(BaseSettings):
     api_token: str | None = None
     allow_no_token: bool = False  # serve the API without a token on a non-loopback address
     allowed_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    # the address(es) readers use to reach this server, e.g. https://qa.example.org behind a proxy;
+    # loopback at QA_PORT always counts. Origin checks compare against these, never the Host header.
+    public_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    allowed_hosts: Annotated[tuple[str, ...], NoDecode] = ()  # extra Host names (loopback, QA_HOST kept)
     admin: bool = False
     queue_size: int = 8
+    # Longest wait for the engine before "busy, retry" (503): under the soak's 30 s bound.
+    queue_wait_s: float = 20.0
+    # An answer running longer is stopped (503 + Retry-After): twice the slowest p95 total in the
+    # README's eval table (qwen2.5-0.5b, 29.5 s, 2026-11). /api/health reports the engine as wedged
+    # when one answer holds it well past this.
+    answer_timeout_s: float = 60.0
+    max_body_bytes: int = 1_000_000  # a 1000-character question and 20 turns of history fit 4x over
     scripted_answers: Annotated[tuple[str, ...], NoDecode] = ()
 
     @classmethod
     def settings_customise_sources(cls, settings_cls: Any, init_settings: Any, *_: Any, **__: Any) -> Any:
         return (init_settings,)  # the environment is read by `from_env` only, never implicitly
 
-    @field_validator("allowed_origins", "scripted_answers", mode="before")
+    @field_validator("allowed_origins", "public_origins", "allowed_hosts", "scripted_answers", mode="before")
     @classmethod
     def _comma_list(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -201,3 +213,13 @@ class Settings(BaseSettings):
             raise BadInputError("QA_CHUNK_TOKENS must be between 32 and 1024.")
         if not 1 <= self.k <= 50:
             raise BadInputError("k must be between 1 and 50.")
+        for origin in (*self.allowed_origins, *self.public_origins):
+            if not re.fullmatch(r"https?://[^/\s]+", origin):
+                raise BadInputError(
+                    f"{origin!r} is not an origin: write scheme://host[:port] with no path, "
+                    "e.g. https://portal.example.org (QA_ALLOWED_ORIGINS, QA_PUBLIC_ORIGINS)."
+                )
+        if self.queue_wait_s <= 0 or self.answer_timeout_s <= 0 or self.max_body_bytes < 1024:
+            raise BadInputError(
+                "QA_QUEUE_WAIT_S and QA_ANSWER_TIMEOUT_S must be positive, QA_MAX_BODY_BYTES at least 1024."
+            )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
@@ -130,6 +131,12 @@ def _format_summary(s: Any) -> str:
 @click.option("--model", help="Model name or path (QA_MODEL, default qwen2.5-1.5b).")
 @click.option("--out", type=click.Path(path_type=Path), default="docs/BENCHMARKS.md", show_default=True)
 @click.option("--plot", type=click.Path(path_type=Path), default="docs/bench.png", show_default=True)
+@click.option(
+    "--soak-only",
+    is_flag=True,
+    help="Only the soak: 16 readers × 20 questions against `qa serve` (extractive unless --backend), "
+    "one in four leaving mid-answer; writes its section into --out.",
+)
 @click.pass_context
 def bench(
     ctx: click.Context,
@@ -143,26 +150,37 @@ def bench(
     model: str | None,
     out: Path,
     plot: Path,
+    soak_only: bool,
 ) -> None:
-    """Measure ingest, retrieval and answer speed (and accuracy) against plain llama-index.
+    """Measure ingest, retrieval and answer speed (and accuracy) against plain llama-index, and
+    many readers at once against `qa serve` (the soak).
 
     Works in a temporary folder; writes the figures to --out and a plot to --plot.
 
     Example: qa bench --quick --out /tmp/BENCH.md --plot /tmp/bench.png
     """
     from qa.measure import bench as measure
-    from qa.measure import report
+    from qa.measure import report, soak
 
-    options = measure.Options(sizes=tuple(int(s) for s in sizes.split(",")))
+    say = lambda line: click.echo(line, err=True)  # noqa: E731
+    if soak_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            options_ = soak.SoakOptions(backend=backend or "extractive")
+            ran = soak.run(settings_from(ctx, model=model), measure.SEEDS, options_, Path(tmp), say)
+        report.write_soak(ran, out)
+        click.echo(f"Wrote the soak section of {out} ({ran.seconds / 60:.1f} minutes).")
+        return
+    options = measure.Options(sizes=tuple(int(s) for s in sizes.split(",")), soak=soak.SoakOptions())
     if quick:
-        options = measure.Options(sizes=(500,), real_embed_max=500, queries=20, eval_items=4)
+        quick_soak = soak.SoakOptions(clients=8, questions=2)
+        options = measure.Options(sizes=(500,), real_embed_max=500, queries=20, eval_items=4, soak=quick_soak)
     if eval_items is not None:
         options = replace(options, eval_items=eval_items)
     options = replace(options, ingest_timeout=ingest_timeout, archive=archive)
     if real_embed_max is not None:
         options = replace(options, real_embed_max=real_embed_max)
     settings = settings_from(ctx, backend=backend, model=model)
-    result = measure.run(settings, options, lambda line: click.echo(line, err=True))
+    result = measure.run(settings, options, say)
     report.write(result, out, plot)
     click.echo(f"Wrote {out} and {plot} ({result.seconds / 60:.1f} minutes).")
 

@@ -21,7 +21,7 @@ PORTAL = "http://127.0.0.1:9911"
 KEYS = {"question", "rewritten_question", "answer", "refused", "citations", "model", "timings"}
 KEYS |= {"removed_sentences", "notes"}
 CITATION_KEYS = {"n", "doc_id", "source", "title", "date", "start", "end", "quote", "supported", "cluster"}
-CITATION_KEYS |= {"context_before", "context_after"}
+CITATION_KEYS |= {"context_before", "context_after", "flagged", "origin"}
 
 
 @pytest.fixture
@@ -30,9 +30,12 @@ def served(settings, seeds):
     return settings.replace(backend="extractive", allowed_origins=(PORTAL,))
 
 
+BASE = "http://127.0.0.1:7860"  # the Host allowlist admits loopback names, not TestClient's "testserver"
+
+
 @pytest.fixture
 def client(served):
-    with TestClient(create_app(served)) as c:
+    with TestClient(create_app(served), base_url=BASE) as c:
         yield c
 
 
@@ -119,7 +122,7 @@ def test_cors_headers_only_for_allowed_origins_and_others_are_refused(client):
         "/api/ask", headers={"Origin": "http://evil.test", "Access-Control-Request-Method": "POST"}
     )
     assert pre.status_code >= 400 and "access-control-allow-origin" not in pre.headers
-    same = client.post("/api/ask", json={"question": Q}, headers={"Origin": "http://testserver"})
+    same = client.post("/api/ask", json={"question": Q}, headers={"Origin": BASE})
     assert same.status_code == 200  # the server's own pages
 
 
@@ -129,12 +132,12 @@ def test_pages_may_be_framed_only_by_allowed_origins(client):
         assert r.status_code == 200
         assert r.headers["content-security-policy"] == f"frame-ancestors 'self' {PORTAL}"
     embed = client.get("/embed").text
-    assert 'src="http://testserver/widget"' in embed and "http://testserver/chat/gradio.js" in embed
+    assert f'src="{BASE}/widget"' in embed and f"{BASE}/chat/gradio.js" in embed
     assert client.get("/chat/gradio.js").text.startswith("import(")
 
 
 def test_token_protects_the_api_and_trades_for_a_short_lived_one(served):
-    with TestClient(create_app(served.replace(api_token="s3cret"))) as c:
+    with TestClient(create_app(served.replace(api_token="s3cret")), base_url=BASE) as c:
         assert c.post("/api/ask", json={"question": Q}).status_code == 401
         wrong = c.post("/api/ask", json={"question": Q}, headers={"Authorization": "Bearer nope"})
         assert wrong.status_code == 401 and "Bearer" in wrong.json()["error"]
@@ -175,7 +178,7 @@ class BlockingEngine:
     def __init__(self) -> None:
         self.release, self.started = threading.Event(), threading.Event()
 
-    def stream(self, question, history):
+    def stream(self, question, history, cancel=None, **dates):
         yield Event("rewritten", question)
         self.started.set()
         self.release.wait(timeout=10)
@@ -184,7 +187,7 @@ class BlockingEngine:
 
 def test_a_full_queue_gets_503_busy_with_retry_after(served):
     engine = BlockingEngine()
-    with TestClient(create_app(served.replace(queue_size=1), engine)) as c:
+    with TestClient(create_app(served.replace(queue_size=1), engine), base_url=BASE) as c:
         first = threading.Thread(target=lambda: c.post("/api/ask", json={"question": "q"}))
         first.start()
         assert engine.started.wait(timeout=10)
@@ -201,16 +204,16 @@ def test_admin_upload_is_off_by_default_and_indexes_new_articles_when_on(served,
     from ui import chat
     from ui.gate import Gate
 
-    with TestClient(create_app(served)) as c:
+    with TestClient(create_app(served), base_url=BASE) as c:
         assert "Admin: add articles" not in c.get("/chat/config").text
     admin = served.replace(admin=True)
-    with TestClient(create_app(admin)) as c:
+    with TestClient(create_app(admin), base_url=BASE) as c:
         assert "Admin: add articles" in c.get("/chat/config").text
     upload = tmp_path / "zebra.txt"
     upload.write_text("Zebras in Kenya\n\nThe Grevy zebra population in Kenya rose to 3,000 in 2024.\n")
     gate = Gate(_engine(admin), 2)
     assert "1 indexed" in chat._indexer(gate, admin)([str(upload)])
-    answer = gate.ask("How many Grevy zebras live in Kenya?")
+    answer = gate.ask("How large is the Grevy zebra population in Kenya?")
     assert not answer.refused and "zebra" in answer.citations[0].source
 
 

@@ -4,34 +4,20 @@ another loopback origin embeds the widget when allowed and is refused when not."
 
 from __future__ import annotations
 
-import contextlib
 import http.server
 import os
 import threading
 import time
 from collections.abc import Iterator
-from urllib.parse import urlparse
 
 import pytest
 
+from .browser import loopback_page
 from .conftest import free_port
 from .ui_server import indexed, serving
 
 pytestmark = pytest.mark.slow
 Q = "Who launched Operation 1027?"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--proxy-server=127.0.0.1:9",  # anything not on loopback goes to a dead proxy
-    "--proxy-bypass-list=127.0.0.1;localhost;[::1]",  # …except loopback
-]
-LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
-
 PORTAL = """<!doctype html><html><head><meta charset="utf-8"><title>Portal</title></head><body>
 <h1>A news portal</h1>
 <iframe id="widget" src="{app}/widget" style="width:520px;height:520px"></iframe>
@@ -78,41 +64,6 @@ def portal(app_url, portal_port) -> Iterator[int]:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield portal_port
     server.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian chromium is not installed (apt-get install chromium)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-@contextlib.contextmanager
-def loopback_page(browser) -> Iterator[tuple[object, list[str]]]:
-    """A page whose every request is recorded; anything off loopback is aborted and listed."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    outside: list[str] = []
-
-    def route(r: object) -> None:
-        url = r.request.url  # type: ignore[attr-defined]
-        host = urlparse(url).hostname or ""
-        if url.startswith(("data:", "blob:")) or host in LOOPBACK:
-            r.continue_()  # type: ignore[attr-defined]
-        else:
-            outside.append(url)
-            r.abort()  # type: ignore[attr-defined]
-
-    context.route("**/*", route)
-    try:
-        yield page, outside
-    finally:
-        context.close()
 
 
 def test_chat_page_answers_with_its_source_passage(browser, app_url):

@@ -1,6 +1,7 @@
 """The Gradio endpoints from `gradio_client`, and `qa serve` as a real process, over loopback."""
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -41,6 +42,64 @@ def test_gradio_client_streams_the_chat_endpoint(url):
     _, messages, _, sources = outputs
     assert messages[-1]["role"] == "assistant" and "[1]" in str(messages[-1]["content"])
     assert "<mark>" in sources and "supports the answer" in sources
+
+
+@pytest.mark.parametrize(
+    "history, says",
+    [
+        ([["x " * 55_000, "an answer"]], "too long"),  # a 110,000-character history
+        ([[Q, "x" * 110_000]], "too long"),
+        ([[Q, "The Three Brotherhood Alliance."]] * 21, "at most the last 20"),
+        ([["only one half"]], "[question, answer] pairs"),
+        ("not a list", "[question, answer] pairs"),
+    ],
+)
+def test_gradio_ask_caps_history_like_the_json_api(url, history, says):
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    client = Client(f"{url}/chat/", verbose=False)
+    with pytest.raises(AppError, match=re.escape(says)):
+        client.predict(Q, history, api_name="/ask")
+    assert not client.predict(Q, [], api_name="/ask")["refused"]  # and it lives on
+
+
+def test_gradio_endpoints_refuse_oversized_or_malformed_questions(url):
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    client = Client(f"{url}/chat/", verbose=False)
+    with pytest.raises(AppError, match="keep it under 1000"):
+        client.predict("x" * 5000, [], api_name="/ask")
+
+
+def test_the_chat_keeps_at_most_20_turns_and_refuses_more(tmp_path):
+    """The chat's history is server-side state (API clients cannot set it); it never grows past 20."""
+    import gradio as gr
+
+    from qa.engine import build_engine
+    from ui.chat import _respond
+    from ui.gate import Gate
+
+    settings = indexed(tmp_path, embedder="hash")
+    respond = _respond(Gate(build_engine(settings), 2))
+    *_, last = respond(Q, [], [[Q, "The Three Brotherhood Alliance."]] * 20)
+    _, messages, turns, _, sources = last
+    assert len(turns) == 20 and turns[-1][0] == Q and "<mark>" in sources
+    with pytest.raises(gr.Error, match="at most the last 20"):
+        next(respond(Q, [], [[Q, "a"]] * 21))
+
+
+def test_a_lone_surrogate_sent_to_gradio_is_an_error_message(url):
+    """gradio_client cannot even encode it; a raw HTTP client can, as JSON's \\ud800 escape."""
+    import httpx
+
+    raw = b'{"data": ["Who owns \\ud800 the mill?", []]}'
+    with httpx.Client(base_url=f"{url}/chat/gradio_api", timeout=30) as http:
+        posted = http.post("/call/ask", content=raw, headers={"Content-Type": "application/json"})
+        assert posted.status_code == 200, posted.text
+        result = http.get(f"/call/ask/{posted.json()['event_id']}").text
+    assert "event: error" in result and "not valid text" in result
 
 
 def test_qa_serve_starts_on_the_indexed_seeds(tmp_path):

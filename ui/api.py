@@ -2,15 +2,20 @@
 `GET /api/health`, and the translation of the product's errors into HTTP answers.
 
 Every answer is `Answer.to_dict()`, the `qa ask --json` object. Inputs are checked by pydantic
-(types, sizes) and then by the engine; nothing a client sends can take the process down.
+(types, sizes) and by the gate (history, text that is not UTF-8); every failure is JSON
+`{"error": "what to do"}` and never echoes the request body. A client that goes away, while it
+waits or mid-stream, closes its answer at once (see `ui.gate`).
 It does not serve pages or hold the engine (see `ui.app` and `ui.gate`).
 """
 
 from __future__ import annotations
 
-import itertools
+import asyncio
+import contextlib
+import datetime
 import json
-from collections.abc import Iterator
+import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -19,30 +24,36 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 
-from index.errors import BadInputError, BusyError, QAError
+from index.errors import BadInputError, BusyError, CancelledError, QAError
 from qa.contract import Event, Turn
-from qa.engine import MAX_QUESTION_CHARS
 from ui import security
-from ui.gate import RETRY_AFTER_S
+from ui.gate import RETRY_AFTER_S, Answering
+from ui.limits import MAX_ANSWER_CHARS, MAX_QUESTION_CHARS, MAX_TURNS, NOT_TEXT
 
-MAX_TURNS = 20
+log = logging.getLogger("newsqa")
+EXAMPLE = 'Send JSON like {"question": "Who bought the company, and for how much?"}.'
 
 
 class HistoryTurn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     question: str = Field(max_length=MAX_QUESTION_CHARS)
-    answer: str = Field(max_length=10_000)
+    answer: str = Field(max_length=MAX_ANSWER_CHARS)
 
 
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     question: str = Field(
-        min_length=1, max_length=MAX_QUESTION_CHARS, examples=["Who launched Operation 1027?"]
+        min_length=1, max_length=MAX_QUESTION_CHARS, examples=["Who bought the company, and for how much?"]
     )
     history: list[HistoryTurn] = Field(default_factory=list, max_length=MAX_TURNS)
+    since: datetime.date | None = Field(None, description="only articles dated on or after this day")
+    until: datetime.date | None = Field(None, description="only articles dated on or before this day")
 
     def turns(self) -> list[Turn]:
         return [Turn(t.question, t.answer) for t in self.history]
+
+    def dates(self) -> dict[str, str | None]:
+        return {k: d.isoformat() if d else None for k, d in (("since", self.since), ("until", self.until))}
 
 
 class CitationOut(BaseModel):
@@ -58,6 +69,8 @@ class CitationOut(BaseModel):
     cluster: str
     context_before: str
     context_after: str
+    flagged: bool = Field(description="the passage holds text addressed to AI systems; never support")
+    origin: str = Field(description="where the article came from when `source` is its saved text")
 
 
 class AnswerOut(BaseModel):
@@ -92,23 +105,90 @@ router = APIRouter(prefix="/api", tags=["answers"])
 
 
 @router.post("/ask", response_model=AnswerOut, dependencies=[Depends(authorise)])
-def ask(body: AskRequest, request: Request) -> dict[str, Any]:
+async def ask(body: AskRequest, request: Request) -> dict[str, Any]:
     """Answer one question (with optional conversation history); the `qa ask --json` object."""
-    return request.app.state.gate.ask(body.question, body.turns()).to_dict()
+    events = request.app.state.gate.astream(body.question, body.turns(), **body.dates())
+    async with _closed_if_client_leaves(events, request):
+        async for event in events:
+            if event.answer is not None:
+                return event.answer.to_dict()
+    raise CancelledError("The answer was cancelled: ask again.")  # the client has gone anyway
 
 
 @router.post(
     "/ask/stream",
     dependencies=[Depends(authorise)],
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "rewritten, delta…, final"}},
+    responses={200: {"content": {"text/event-stream": {}}, "description": "rewritten, quote, delta…, final"}},
 )
-def ask_stream(body: AskRequest, request: Request) -> StreamingResponse:
-    """Server-sent events: `rewritten`, then `delta` (checked answer sentences), then `final`
-    (the `qa ask --json` object); `error` if something fails after the stream has started."""
-    events = request.app.state.gate.stream(body.question, body.turns())
-    first = next(events)  # BusyError and bad input surface here, as a normal HTTP error
-    return StreamingResponse(sse(itertools.chain([first], events)), media_type="text/event-stream")
+async def ask_stream(body: AskRequest, request: Request) -> StreamingResponse:
+    """Server-sent events: `rewritten` (the question searched), `quote` (the verified passage that
+    best answers, with its citation, at once: not sent for a refusal or the extractive backend),
+    `delta` (checked answer sentences), then `final` (the `qa ask --json` object); `error` if
+    something fails after the stream has started."""
+    events = request.app.state.gate.astream(body.question, body.turns(), **body.dates())
+    async with _closed_if_client_leaves(events, request):
+        try:
+            first = await anext(events)  # busy, bad input, a timeout: a normal HTTP error
+        except StopAsyncIteration:
+            raise CancelledError("The answer was cancelled: ask again.") from None
+    return EventStream(events, first)
+
+
+class EventStream(StreamingResponse):
+    """One answer as server-sent events. However the response ends (finished, the reader's socket
+    closed, an error, server shutdown), the answer is closed and gives back the engine."""
+
+    def __init__(self, events: Answering, first: Event):
+        self.events = events
+        headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+        super().__init__(_sse(events, first), media_type="text/event-stream", headers=headers)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.events.close()
+
+
+async def _sse(events: Answering, first: Event) -> AsyncIterator[str]:
+    try:
+        yield _frame(first)
+        async for event in events:
+            yield _frame(event)
+    except QAError as e:
+        yield f"event: error\ndata: {json.dumps({'error': str(e)})}\n\n"
+    except Exception:
+        log.exception("answer stream failed")
+        yield f"event: error\ndata: {json.dumps({'error': SERVER_ERROR})}\n\n"
+
+
+def _frame(event: Event) -> str:
+    data: dict[str, Any] = event.answer.to_dict() if event.answer else {"text": event.text}
+    if event.citation is not None:  # `quote`: the verified passage shown while the model drafts
+        data["citation"] = event.citation.to_dict()
+    return f"event: {event.kind}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+@contextlib.asynccontextmanager
+async def _closed_if_client_leaves(events: Answering, request: Request) -> AsyncIterator[None]:
+    """While we wait for the engine, a client that disconnects closes its answer."""
+
+    async def watch() -> None:
+        while not await request.is_disconnected():
+            await asyncio.sleep(0.25)
+        events.close()
+
+    watcher = asyncio.create_task(watch())
+    try:
+        yield
+    except BaseException:
+        events.close()
+        raise
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
 
 
 @router.post("/token", response_model=TokenOut)
@@ -123,31 +203,33 @@ def token(request: Request) -> dict[str, Any]:
     return {"token": security.issue_token(secret), "expires_in": security.TOKEN_TTL_S}
 
 
-@router.get("/health")
-def health(request: Request) -> dict[str, Any]:
-    """Liveness and what answers: the model name and queue size."""
-    gate = request.app.state.gate
-    return {
+@router.get("/health", responses={503: {"description": "the engine is wedged: restart `qa serve`"}})
+async def health(request: Request) -> Any:
+    """Liveness and what answers: the model, the queue size and the answers in flight. 503 when
+    one answer has held the engine far longer than any answer may take (a wedged engine).
+    Async: it needs no worker thread, so it answers even when every thread is busy."""
+    gate, settings = request.app.state.gate, request.app.state.settings
+    body = {
         "status": "ok",
         "model": gate.engine.model_name,
-        "queue_size": request.app.state.settings.queue_size,
+        "queue_size": settings.queue_size,
+        "in_flight": gate.in_flight(),
     }
-
-
-def sse(events: Iterator[Event]) -> Iterator[str]:
-    try:
-        for event in events:
-            data = event.answer.to_dict() if event.answer else {"text": event.text}
-            yield f"event: {event.kind}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
-    except QAError as e:
-        yield f"event: error\ndata: {json.dumps({'error': str(e)})}\n\n"
-    finally:
-        close = getattr(events, "close", None)
-        if close:
-            close()
+    if not gate.wedged():
+        return body
+    body["status"] = "wedged"
+    body["error"] = (
+        f"One answer has held the engine for {gate.held_s():.0f} s and ignores cancellation (answers "
+        f"are stopped after {gate.answer_timeout_s:.0f} s): restart `qa serve`; if it recurs, check "
+        "the model server (QA_OPENAI_BASE_URL) or lower QA_MAX_ANSWER_TOKENS."
+    )
+    return JSONResponse(body, status_code=503)
 
 
 STATUS = {BadInputError: 400, _Unauthorised: 401, BusyError: 503}
+SERVER_ERROR = (
+    "Something went wrong on the server while answering: retry; if it persists, check the server log."
+)
 
 
 def install(app: FastAPI) -> None:
@@ -156,11 +238,12 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(QAError, _qa_error)
     app.add_exception_handler(RequestValidationError, _invalid)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _server_error)
 
 
 async def _qa_error(request: Request, exc: Exception) -> JSONResponse:
     status = next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 503)
-    headers = {"Retry-After": str(RETRY_AFTER_S)} if isinstance(exc, BusyError) else {}
+    headers = {"Retry-After": str(RETRY_AFTER_S)} if status == 503 else {}
     if isinstance(exc, _Unauthorised):
         headers["WWW-Authenticate"] = "Bearer"
         exc = QAError("Send `Authorization: Bearer <QA_API_TOKEN or a token from POST /api/token>`.")
@@ -169,16 +252,32 @@ async def _qa_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
-    message = f'{exc.detail}. Send JSON like {{"question": "Who launched Operation 1027?"}}.'
+    message = exc.detail if exc.status_code == 413 else f"{exc.detail}. {EXAMPLE}"
     return JSONResponse({"error": message}, status_code=exc.status_code, headers=exc.headers)
 
 
+def too_large(settings: Any) -> str:
+    """The 413 message: what fits."""
+    return (
+        f"The request body is over {settings.max_body_bytes:,} bytes: send one question (under "
+        f"{MAX_QUESTION_CHARS} characters) and at most {MAX_TURNS} turns of history. {EXAMPLE}"
+    )
+
+
 async def _invalid(request: Request, exc: Exception) -> JSONResponse:
+    """422 naming the fields (400 for a body that is not JSON or not text), never echoing what was sent."""
     errors = exc.errors() if isinstance(exc, RequestValidationError) else []
-    parts = [f"{'.'.join(str(p) for p in e['loc'][1:]) or 'body'}: {e['msg']}" for e in errors[:3]]
-    message = (
-        "Bad request: " + "; ".join(parts) + '. Send JSON like {"question": "Who launched Operation 1027?"}.'
-    )
-    return JSONResponse(
-        {"error": message, "detail": json.loads(json.dumps(errors, default=str))}, status_code=422
-    )
+    where = lambda e: [str(p)[:40] for p in e["loc"]]  # noqa: E731 (a field name is sent text too)
+    parts = [f"{'.'.join(where(e)[1:]) or 'body'}: {e['msg']}" for e in errors[:3]]
+    detail = [{"loc": where(e), "msg": e["msg"], "type": e["type"]} for e in errors[:10]]
+    kinds = {e["type"] for e in errors}
+    status = 400 if kinds & {"json_invalid", "string_unicode"} else 422
+    message = "Bad request: " + "; ".join(parts) + f". {EXAMPLE}"
+    if "string_unicode" in kinds:
+        message = NOT_TEXT
+    return JSONResponse({"error": message, "detail": detail}, status_code=status)
+
+
+async def _server_error(request: Request, exc: Exception) -> JSONResponse:
+    log.error("unexpected error on %s", request.url.path, exc_info=exc)
+    return JSONResponse({"error": SERVER_ERROR}, status_code=500)

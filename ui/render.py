@@ -1,8 +1,10 @@
-"""Answer and Citation rendered as HTML and Markdown for the Gradio chat (the widget renders the
-same JSON in `static/widget.js`).
+"""Answer and Citation rendered as HTML for the Gradio chat (the widget renders the same JSON in
+`static/widget.js`).
 
-Everything from an article is HTML-escaped here. It does not decide what is supported or
-refused: it shows what the `Answer` says.
+Everything from an article, a model or a reader is HTML-escaped here, in the chat bubble as in the
+sources panel: the chat shows bubbles as (sanitised) HTML with Markdown off, so `<img src=…>` or
+`[text](http://…)` in an article is shown as those characters, never fetched or clickable. It
+does not decide what is supported or refused: it shows what the `Answer` says.
 """
 
 from __future__ import annotations
@@ -11,22 +13,43 @@ from html import escape
 
 from qa.contract import Answer, Citation
 
-NOT_IN_ARTICLES = "**Not in the articles.**"
+NOT_IN_ARTICLES = "<b>Not in the articles.</b>"
 EMPTY_SOURCES = '<div class="qa-sources qa-empty">Sources appear here with the answer.</div>'
 
 
-def answer_markdown(answer: Answer) -> str:
+def text(value: str) -> str:
+    """Any text for a chat bubble: shown as typed, never as markup; line breaks kept."""
+    return escape(value.strip()).replace("\n", "<br>")
+
+
+def answer_html(answer: Answer) -> str:
     """The chat bubble: the answer text, or a clear "not in the articles" state."""
     if answer.refused:
-        return f"{NOT_IN_ARTICLES} {answer.answer}"
-    return answer.answer
+        return f"{NOT_IN_ARTICLES} {text(answer.answer)}"
+    return text(answer.answer)
+
+
+def quote_html(quote: str, c: Citation | None) -> str:
+    """The verified passage shown at once while a model drafts, marked as a quotation of an article."""
+    where = ""
+    if c is not None:
+        when = f", {escape(c.date)}" if c.date else ""
+        where = f'<div class="qa-quote-src">— {escape(c.title)}{when}</div>'
+    return (
+        '<div class="qa-quote"><span class="qa-quote-label">From the articles (checking the full answer…)'
+        f"</span><blockquote>{text(quote)}</blockquote>{where}</div>"
+    )
 
 
 def rewritten_note(question: str, rewritten: str) -> str:
     """Shown above the sources when a follow-up was rewritten for retrieval."""
     if " ".join(rewritten.split()) == " ".join(question.split()):
         return ""
-    return f"Searched the articles for: *{rewritten}*"
+    return f'<p class="qa-rewritten">Searched the articles for: <i>{escape(rewritten)}</i></p>'
+
+
+def error_html(message: str) -> str:
+    return f'<span class="qa-error">{escape(message)}</span>'
 
 
 def sources_html(answer: Answer) -> str:
@@ -45,11 +68,16 @@ def citation_html(c: Citation, refused: bool) -> str:
     else:
         badge = '<span class="qa-badge qa-no">✗ does not support its sentence</span>'
     passage = f"…{escape(c.context_before)}<mark>{escape(c.quote)}</mark>{escape(c.context_after)}…"
+    flag = (
+        ' <span class="qa-badge qa-no">holds text addressed to AI systems: ignored</span>'
+        if c.flagged
+        else ""
+    )
     return (
         f'<div class="qa-cite" data-n="{c.n}">'
         f'<div class="qa-head"><span class="qa-n">[{c.n}]</span> <b>{escape(c.title)}</b>{when} {badge}</div>'
         f'<div class="qa-passage">{passage}</div>'
-        f'<div class="qa-src">{escape(c.source)}:{c.start}–{c.end}</div></div>'
+        f'<div class="qa-src">{escape(c.origin or c.source)}:{c.start}–{c.end}{flag}</div></div>'
     )
 
 
@@ -71,4 +99,10 @@ CSS = """
 .qa-passage mark { background: #fef08a; color: #111827; padding: 0 .1em; border-radius: 2px; }
 .qa-src { font-size: .75em; color: var(--body-text-color-subdued); margin-top: .3em; font-family: monospace; }
 .qa-refused h4 { color: #92400e; }
+.qa-error { color: #991b1b; }
+.qa-quote { border-left: 3px solid var(--color-accent); padding: .2em .7em; margin-bottom: .4em; }
+.qa-quote-label { font-size: .8em; color: var(--body-text-color-subdued); }
+.qa-quote blockquote { margin: .2em 0; font-style: italic; }
+.qa-quote-src { font-size: .8em; color: var(--body-text-color-subdued); }
+.qa-dates input { font-family: monospace; }
 """

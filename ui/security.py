@@ -1,11 +1,13 @@
-"""Who may use the server: bearer tokens, short-lived signed tokens, the origin allowlist, framing.
+"""Who may use the server: bearer tokens, short-lived signed tokens, the sign-in cookie, and the
+origins and host names this server answers as.
 
 - `QA_API_TOKEN` (long-lived, for servers such as a portal's backend) or a short-lived token signed
   with it (`issue_token`, handed to a browser) authorises the API. No token configured: open.
-- `OriginGuard` refuses (403) any request whose `Origin` is neither this server nor on
-  `QA_ALLOWED_ORIGINS`; Starlette's CORSMiddleware adds the real CORS headers for allowed ones.
-- `frame_ancestors` is the CSP that lets only this server and allowed origins frame our pages.
-It does no user accounts, sessions or rate limiting.
+- `login_cookie` turns a token into the chat's sign-in cookie, never outliving that token: a signed
+  token's own expiry travels inside it, so a cookie presented again cannot mint a longer one.
+- `own_origins` / `trusted_hosts`: what counts as "ourselves" (configured, never the Host header),
+  used by the guards in `ui.guards`; `frame_ancestors` is the CSP for who may frame our pages.
+It does no user accounts, server-side sessions or rate limiting, and holds no ASGI middleware.
 """
 
 from __future__ import annotations
@@ -17,11 +19,14 @@ import ipaddress
 import json
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from index.errors import BadInputError
 from index.settings import Settings
 
-TOKEN_TTL_S = 600
+TOKEN_TTL_S = 600  # what POST /api/token hands a portal for one reader's page
+SESSION_TTL_S = 8 * 3600  # a chat sign-in with the long-lived QA_API_TOKEN itself
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 
 
 def is_loopback(host: str) -> bool:
@@ -53,18 +58,33 @@ def token_ok(secret: str | None, presented: str | None, now: float | None = None
     """No secret configured: everyone. Otherwise the secret itself or an unexpired signed token."""
     if not secret:
         return True
-    if not presented:
-        return False
-    if hmac.compare_digest(presented.encode(), secret.encode()):
+    if presented and hmac.compare_digest(presented.encode(), secret.encode()):
         return True
-    body, _, sig = presented.partition(".")
-    if not sig or not hmac.compare_digest(sig, _sign(secret, body)):
-        return False
+    return expiry(secret, presented) > (now or time.time())
+
+
+def expiry(secret: str, presented: str | None) -> float:
+    """When a signed token expires (epoch seconds); 0 for anything not signed with `secret`."""
+    body, _, sig = (presented or "").partition(".")
+    if not sig or not hmac.compare_digest(sig.encode(), _sign(secret, body).encode()):
+        return 0.0
     try:
-        expires = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))["exp"]
+        return float(json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))["exp"])
     except (ValueError, KeyError, TypeError):
-        return False
-    return float(expires) > (now or time.time())
+        return 0.0
+
+
+def login_cookie(secret: str, presented: str, now: float | None = None) -> tuple[str, int] | None:
+    """(cookie value, max-age s) for `/login?token=…`, or None for a bad or expired token.
+
+    A signed token becomes the cookie as it is, living exactly as long as it has left; only the
+    long-lived secret itself (an operator signing in) gets a fresh `SESSION_TTL_S` token.
+    """
+    now = now or time.time()
+    if hmac.compare_digest(presented.encode(), secret.encode()):
+        return issue_token(secret, SESSION_TTL_S, now), SESSION_TTL_S
+    left = int(expiry(secret, presented) - now)
+    return (presented, left) if left > 0 else None
 
 
 def bearer(headers: Any) -> str | None:
@@ -85,52 +105,24 @@ def frame_ancestors(settings: Settings) -> str:
     return "frame-ancestors " + " ".join(("'self'", *settings.allowed_origins))
 
 
-class OriginGuard:
-    """ASGI middleware: 403 for a request from an origin that is not us and not allowed."""
-
-    def __init__(self, app: Any, allowed: tuple[str, ...]):
-        self.app, self.allowed = app, {o.rstrip("/") for o in allowed}
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http":
-            headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
-            origin = headers.get("origin")
-            if origin and origin not in self.allowed and origin != _own_origin(scope, headers):
-                await _refuse(send, origin)
-                return
-        await self.app(scope, receive, send)
+def own_origins(settings: Settings) -> tuple[str, ...]:
+    """The origins of our own pages: QA_PUBLIC_ORIGINS plus loopback (and QA_HOST) at QA_PORT."""
+    names = [*LOOPBACK_NAMES]
+    if settings.host not in ("0.0.0.0", "::", *names):
+        names.append(f"[{settings.host}]" if ":" in settings.host else settings.host)
+    local = (f"http://{name}:{settings.port}" for name in names)
+    return tuple(dict.fromkeys(o.rstrip("/") for o in (*settings.public_origins, *local)))
 
 
-def _own_origin(scope: Any, headers: dict[str, str]) -> str:
-    return f"{scope.get('scheme', 'http')}://{headers.get('host', '')}"
+def trusted_hosts(settings: Settings) -> list[str]:
+    """Host header names we answer to: loopback, QA_HOST, QA_PUBLIC_ORIGINS' hosts, QA_ALLOWED_HOSTS."""
+    public = [urlsplit(o).netloc.rpartition("@")[2] for o in settings.public_origins]
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    names = [*LOOPBACK_NAMES, host, *public, *settings.allowed_hosts]
+    return list(dict.fromkeys(_strip_port(n).lower() for n in names if n))
 
 
-async def _refuse(send: Any, origin: str) -> None:
-    body = json.dumps(
-        {"error": f"Origin {origin} is not allowed: add it to QA_ALLOWED_ORIGINS on the server."}
-    ).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": 403, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-
-
-class FrameAncestors:
-    """ASGI middleware: every response carries `Content-Security-Policy: frame-ancestors …`."""
-
-    def __init__(self, app: Any, policy: str):
-        self.app, self.policy = app, policy.encode()
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def with_policy(message: Any) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [
-                    *message.get("headers", []),
-                    (b"content-security-policy", self.policy),
-                ]
-            await send(message)
-
-        await self.app(scope, receive, with_policy)
+def _strip_port(netloc: str) -> str:
+    if netloc.startswith("["):
+        return netloc[: netloc.index("]") + 1] if "]" in netloc else netloc
+    return netloc.rsplit(":", 1)[0] if netloc.count(":") == 1 else netloc

@@ -165,7 +165,8 @@ def compare_answers(settings: Settings, items: list[Any], seeds: Path) -> list[I
     if llm is None:
         raise BadInputError("The baseline needs an LLM: use --backend local or openai.")
     base = query_engine(store, embedder, llm, settings.k, settings.max_answer_tokens)
-    engine.ask("Who launched Operation 1027?")  # warm-up: load the model once, outside the measurements
+    if items:
+        engine.ask(items[0].question)  # warm-up: load the model once, outside the measurements
     return [_run_item(engine, base, item) for item in items]
 
 

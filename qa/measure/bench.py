@@ -9,9 +9,10 @@ Measured, each in a private folder under a temporary directory (the user's index
 - answers: our engine against llama-index's default query engine on single-turn items of the eval
   set over the indexed seeds (`qa.measure.baseline.compare_answers`): accuracy, refusal of unanswerable
   questions, first-token and total latency;
-- cold start: one `qa ask` subprocess per backend, from process start to exit.
+- cold start: one `qa ask` subprocess per backend, from process start to exit;
+- soak (`qa.measure.soak`): 16 readers against a real `qa serve`, some leaving mid-answer.
 
-It does not measure answer quality beyond `qa.measure.evaluate`'s lexical checks, concurrency, or a Chroma
+It does not measure answer quality beyond `qa.measure.evaluate`'s lexical checks, or a Chroma
 server; it does not tune anything. `qa.measure.report` writes the results as Markdown and a plot.
 """
 
@@ -37,7 +38,15 @@ from index.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"
-COLD_QUESTION = "Who launched Operation 1027?"
+
+
+def cold_item() -> Any:
+    """The first answerable question of the seeds question set: what the cold `qa ask` asks."""
+    from qa.measure.devset import load_items
+
+    return next(i for i in load_items() if i.answerable and not i.turns)
+
+
 Say = Callable[[str], None]
 
 
@@ -50,6 +59,7 @@ class Options:
     eval_items: int = 16  # single-turn eval items answered by both pipelines (0: skip)
     ingest_timeout: float = 600  # seconds per `qa index` run (0: none)
     cold_backends: tuple[str, ...] = ("local", "extractive")
+    soak: Any = None  # qa.measure.soak.SoakOptions: many readers against `qa serve` (None: skip)
     query_embedder: str = "minilm"
     seed: int = 0
     workdir: Path | None = None
@@ -108,6 +118,7 @@ class Report:
     items: list[Any] = field(default_factory=list)
     cold: list[Cold] = field(default_factory=list)
     load: dict[str, tuple[float, float, float]] = field(default_factory=dict)
+    soak: Any = None  # qa.measure.soak.Soak when the soak ran
     peak_rss_mb: float = 0.0  # this process: retrieval and both answer pipelines
     seconds: float = 0.0
     archive: Any = None  # archive.ArchiveRun
@@ -197,10 +208,10 @@ def embed_only(embedder: Any, texts: list[str]) -> float:
 
 # ----- retrieval --------------------------------------------------------------------------------
 def queries(sentences: list[str], n: int, seed: int) -> list[str]:
-    """Fixed queries: the opening words of sampled sentences, plus seed questions."""
+    """Fixed queries: the opening words of sampled sentences."""
     rng = random.Random(seed + 1)
     picked = [" ".join(s.split()[:8]) for s in rng.sample(sentences, min(n, len(sentences)))]
-    return ([COLD_QUESTION, "How many civilians have been displaced?"] + picked)[:n]
+    return picked[:n]
 
 
 def time_calls(call: Callable[[str], object], qs: list[str], warmup: int) -> Latency:
@@ -248,11 +259,14 @@ def answer_settings(settings: Settings, data_dir: Path) -> Settings:
 def cold_ask(settings: Settings, backend: str) -> Cold:
     """One `qa ask` from process start to exit, on the indexed seeds."""
     cmd = qa_command() + ["--data-dir", str(settings.data_dir), "--collection", settings.collection]
-    cmd += ["ask", COLD_QUESTION, "--backend", backend, "--json"]
+    item = cold_item()
+    cmd += ["ask", item.question, "--backend", backend, "--json"]
     if backend == "local":
         cmd += ["--model", settings.model]
     seconds, peak, status, out = run_measured(cmd, env={"QA_EMBEDDER": settings.embedder})
-    ok = status == 0 and "Three Brotherhood Alliance" in out
+    from qa.measure.devset import answer_correct
+
+    ok = status == 0 and answer_correct(item, out)
     return Cold(backend, seconds, peak, ok)
 
 
@@ -279,6 +293,10 @@ def run(settings: Settings, options: Options, say: Say = lambda s: None) -> Repo
             report.duplicates = archive.duplicate_scores(settings, options.archive, Path(tmp), say)
             report.archive = archive.run(settings, options.archive, Path(tmp), options.ingest_timeout, say)
         _speed(settings, options, Path(tmp), report, say)
+        if options.soak is not None:
+            from qa.measure import soak
+
+            report.soak = soak.run(settings, SEEDS, options.soak, Path(tmp), say)
     report.load["end"] = os.getloadavg()
     report.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     report.seconds = time.perf_counter() - t0

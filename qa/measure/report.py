@@ -15,6 +15,7 @@ import numpy as np
 
 from qa.measure.baseline import ItemRun
 from qa.measure.bench import Report
+from qa.measure.soak import Soak
 
 CORPORA = """\
 Synthetic corpora, built locally and deterministically (seed {seed}) by `qa/measure/corpus.py`: each article
@@ -39,6 +40,8 @@ def write(report: Report, out: Path, png: Path | None) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     parts = [_head(report), _archive(report), _duplicates(report), _ingest(report), _retrieval(report)]
     parts += [_answers(report), _cold(report)]
+    if report.soak is not None:
+        parts.append(soak_section(report.soak))
     if png is not None:
         plot(report, png)
         rel = png.relative_to(out.parent) if png.is_relative_to(out.parent) else png
@@ -255,7 +258,7 @@ def _cold(r: Report) -> str:
     lines = [
         "## Cold `qa ask`",
         "",
-        'One `qa --data-dir <seeds index> ask "Who launched Operation 1027?" --json` subprocess per '
+        "One `qa --data-dir <seeds index> ask <the first answerable seeds question> --json` subprocess per "
         "backend, from process start to exit (imports, model loading, retrieval, answer). The model "
         "file is in the page cache from earlier steps, so this is a cold process, not a cold disk.",
         "",
@@ -315,3 +318,42 @@ def _axes(ax: object, title: str, ylabel: str) -> None:
     ax.set_title(title, fontsize=10)  # type: ignore[attr-defined]
     ax.grid(True, which="both", alpha=0.3)  # type: ignore[attr-defined]
     ax.legend(fontsize=8)  # type: ignore[attr-defined]
+
+
+# ----- the soak (qa.measure.soak) -----------------------------------------------------------------
+SOAK_HEAD = "## Soak: many readers at once, some walking away"
+
+
+def soak_section(s: Soak) -> str:
+    o = s.options
+    health = f"{s.health_status} {s.health.get('status', s.health.get('error', ''))}"
+    stop = f"{s.stop_s:.1f} s" if s.stop_s >= 0 else "did not stop (killed)"
+    served = s.count("answered") + s.count("disconnected")
+    return f"""{SOAK_HEAD}
+
+Produced by `qa bench` (or `qa bench --soak-only`) on {s.started} in {s.seconds / 60:.1f} minutes.
+{o["clients"]} clients × {o["questions"]} questions against `qa serve` (backend `{o["backend"]}`) in
+its own process on 127.0.0.1, each client asking back to back (no pause) with its last two turns
+as history. Every {o["disconnect_every"]}th client reads until the first answer sentence and
+closes its socket. A 503 must carry `Retry-After`; the client retries after it, up to
+{o["attempts"]} times per question (*gave up*: still busy after that, about 12 s). *Wait* is from
+sending a request to the server's status line (answered or busy), queueing for the one engine
+included. Afterwards: `/api/health` once every answer has finished, one more question, SIGTERM.
+The clients ran {s.clients_s:.0f} s: {served / max(s.clients_s, 1e-9):.1f} questions/s served
+(answered or walked away from), load average {s.load[0]:.1f} → {s.load[1]:.1f} on this machine.
+
+| requests | answered | busy (503 + Retry-After) | disconnected on purpose | failed | gave up | wait p50 s | wait p95 s | wait max s | health after | next answer s | SIGTERM to exit |
+|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|
+| {len(s.requests)} | {s.count("answered")} | {s.count("busy")} | {s.count("disconnected")} | {s.count("failed")} | {s.gave_up} | {s.wait(50):.2f} | {s.wait(95):.2f} | {s.wait(100):.2f} | {health} | {s.next_answer_s:.2f} | {stop} |
+"""  # noqa: E501
+
+
+def write_soak(s: Soak, out: Path) -> None:
+    """Put the soak section into an existing benchmarks file (replacing an older one), or start one."""
+    text = out.read_text(encoding="utf-8") if out.is_file() else "# Benchmarks\n"
+    before, found, after = text.partition(SOAK_HEAD)
+    rest = after[after.find("\n## ") + 1 :] if found and "\n## " in after else ""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(
+        before.rstrip("\n") + "\n\n" + soak_section(s) + ("\n" + rest if rest else ""), encoding="utf-8"
+    )
