@@ -127,6 +127,14 @@ def _format_summary(s: Any) -> str:
 @click.option(
     "--real-embed-max", type=int, help="Embed corpora up to this many chunks with MiniLM (else hash)."
 )
+@click.option(
+    "--questions",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Answer on this question set over --corpus (default: the seeds set over seeds/).",
+)
+@click.option(
+    "--corpus", type=click.Path(exists=True, path_type=Path), help="The archive --questions was written from."
+)
 @click.option("--backend", type=click.Choice(["local", "openai", "extractive"]), help="QA_BACKEND.")
 @click.option("--model", help="Model name or path (QA_MODEL, default qwen2.5-1.5b).")
 @click.option("--out", type=click.Path(path_type=Path), default="docs/BENCHMARKS.md", show_default=True)
@@ -151,6 +159,8 @@ def bench(
     out: Path,
     plot: Path,
     soak_only: bool,
+    questions: Path | None,
+    corpus: Path | None,
 ) -> None:
     """Measure ingest, retrieval and answer speed (and accuracy) against plain llama-index, and
     many readers at once against `qa serve` (the soak).
@@ -176,7 +186,9 @@ def bench(
         options = measure.Options(sizes=(500,), real_embed_max=500, queries=20, eval_items=4, soak=quick_soak)
     if eval_items is not None:
         options = replace(options, eval_items=eval_items)
-    options = replace(options, ingest_timeout=ingest_timeout, archive=archive)
+    options = replace(
+        options, ingest_timeout=ingest_timeout, archive=archive, questions=questions, corpus=corpus
+    )
     if real_embed_max is not None:
         options = replace(options, real_embed_max=real_embed_max)
     settings = settings_from(ctx, backend=backend, model=model)

@@ -14,6 +14,7 @@ import contextlib
 import html
 import json
 import os
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -185,7 +186,12 @@ def serve(settings: Settings, engine: Any = None) -> None:
 
     security.check_exposure(settings)
     engine = engine or build_engine(settings)
+    t0 = time.perf_counter()
     engine.warm()  # fail now if nothing is indexed; build BM25 and load the model before the first user
+    print(
+        f"newsqa: {engine.model_name} loaded once for this process in {time.perf_counter() - t0:.1f} s "
+        "(index, NLP pipeline, embedder and model)"
+    )
     app = create_app(settings, engine)
     print(f"newsqa: chat http://{settings.host}:{settings.port}/chat/  API docs /docs  embed /embed")
     config = uvicorn.Config(

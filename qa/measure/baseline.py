@@ -135,6 +135,7 @@ class ItemRun:
     base_total_ms: float
     ours_text: str
     base_text: str
+    ours_quote_ms: float = 0.0  # first verified words on screen (the quote, or the extractive answer)
 
 
 def pick_items(items: list[Any], n: int) -> list[Any]:
@@ -151,8 +152,9 @@ def _spread(items: list[Any], n: int) -> list[Any]:
     return [items[int(i * len(items) / n)] for i in range(n)] if n > 0 else []
 
 
-def compare_answers(settings: Settings, items: list[Any], seeds: Path) -> list[ItemRun]:
-    """Each item through our engine and through the baseline query engine, same embedder and LLM."""
+def compare_answers(settings: Settings, items: list[Any], seeds: Path | None = None) -> list[ItemRun]:
+    """Each item through our engine and through the baseline query engine, same embedder and LLM,
+    over the index of `settings` (after indexing `seeds` into it, when given)."""
     from index.embedding import make_embedder
     from index.ingest import run_index
     from qa.engine import Engine
@@ -160,7 +162,8 @@ def compare_answers(settings: Settings, items: list[Any], seeds: Path) -> list[I
     from qa.stages.retrieve import Retriever
 
     store, embedder, llm = Store(settings), make_embedder(settings), make_llm(settings)
-    run_index(store, embedder, [str(seeds)], settings.chunk_tokens)
+    if seeds is not None:
+        run_index(store, embedder, [str(seeds)], settings.chunk_tokens)
     engine = Engine(settings, Retriever(store, embedder), llm)
     if llm is None:
         raise BadInputError("The baseline needs an LLM: use --backend local or openai.")
@@ -184,5 +187,21 @@ def _run_item(engine: Any, base: Any, item: Any) -> ItemRun:
     return ItemRun(
         item.id, item.answerable, ours_ok, base_ok,
         t.get("first_token_ms", 0.0), t.get("total_ms", 0.0), theirs.first_token_ms, theirs.total_ms,
-        ours.answer, theirs.text,
+        ours.answer, theirs.text, t.get("first_quote_ms", t.get("total_ms", 0.0)),
     )  # fmt: skip
+
+
+def follow_up_times(settings: Settings, conversations: list[Any]) -> list[float]:
+    """Total ms of every follow-up turn (not the first) of the conversations, through our engine."""
+    from qa.contract import Turn
+    from qa.engine import build_engine
+
+    engine, out = build_engine(settings), []
+    for conv in conversations:
+        history: list[Turn] = []
+        for n, turn in enumerate(conv.turns):
+            answer = engine.ask(turn.question, history)
+            history.append(Turn(turn.question, answer.answer))
+            if n:
+                out.append(answer.timings.get("total_ms", 0.0))
+    return out

@@ -64,6 +64,10 @@ class Options:
     seed: int = 0
     workdir: Path | None = None
     archive: Path | None = None  # a real archive (folder or .tar.xz): ingest, re-run, duplicates
+    questions: Path | None = None  # answer on this question set over `corpus` (default: the seeds set)
+    corpus: Path | None = None
+    split: str = "check"  # which half of the question set
+    conversations: int = 6  # conversations whose follow-up turns are timed (0: skip)
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,7 @@ class Report:
     ingest: list[Ingest] = field(default_factory=list)
     retrieval: list[Retrieval] = field(default_factory=list)
     items: list[Any] = field(default_factory=list)
+    followup_ms: list[float] = field(default_factory=list)  # follow-up turns, ours (total per turn)
     cold: list[Cold] = field(default_factory=list)
     load: dict[str, tuple[float, float, float]] = field(default_factory=dict)
     soak: Any = None  # qa.measure.soak.Soak when the soak ran
@@ -282,7 +287,7 @@ def run(settings: Settings, options: Options, say: Say = lambda s: None) -> Repo
         machine(),
         {"backend": settings.backend, "model": settings.model, "k": settings.k,
          "chunk_tokens": settings.chunk_tokens, "threads": settings.threads, "embedder": settings.embedder},
-        {k: str(v) for k, v in dataclasses.asdict(options).items()},
+        {k: str(v) for k, v in dataclasses.asdict(options).items() if k != "soak"},
     )  # fmt: skip
     report.load["start"] = os.getloadavg()
     with tempfile.TemporaryDirectory(dir=options.workdir) as tmp:
@@ -336,16 +341,24 @@ def _sample_texts(sentences: list[str], n: int, seed: int) -> list[str]:
 
 
 def _answers(settings: Settings, options: Options, tmp: Path, report: Report, say: Say) -> None:
-    from qa.measure.baseline import compare_answers, pick_items
+    from qa.measure.baseline import compare_answers, follow_up_times, pick_items
     from qa.measure.devset import load_items
 
     answer = answer_settings(settings, tmp / "seeds-index")
     if options.eval_items and answer.backend != "extractive":
-        items = pick_items(load_items(), options.eval_items)
-        report.items = compare_answers(answer, items, SEEDS)
+        if options.questions and options.corpus:  # a real archive, indexed once under the data folder
+            from qa.measure.evaluate import eval_index
+
+            every = load_items(options.questions, options.split)
+            indexed = eval_index(answer.replace(data_dir=settings.data_dir), options.corpus)
+            report.items = compare_answers(indexed, pick_items(every, options.eval_items))
+            convs = [i for i in every if i.turns][: options.conversations]
+            report.followup_ms = follow_up_times(indexed, convs)
+        else:
+            report.items = compare_answers(answer, pick_items(load_items(), options.eval_items), SEEDS)
         ours = sum(r.ours_ok for r in report.items)
         base = sum(r.base_ok for r in report.items)
-        say(f"answers: ours {ours}/{len(items)} correct, baseline {base}/{len(items)}")
+        say(f"answers: ours {ours}/{len(report.items)} correct, baseline {base}/{len(report.items)}")
     else:
         from index.embedding import make_embedder
         from index.ingest import run_index
