@@ -377,6 +377,12 @@ def _ints(value: str | None) -> list[int | None]:
 )
 @click.option("--failures/--no-failures", default=True, show_default=True, help="List failed questions.")
 @click.option("--baseline", is_flag=True, help="Also answer with the plain llama-index query engine.")
+@click.option(
+    "--sample",
+    type=int,
+    default=0,
+    help="Index only the articles the questions name plus this many others (a corpus small enough for CI).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the reports as JSON.")
 @click.pass_context
 def eval_(
@@ -391,6 +397,7 @@ def eval_(
     gate_key: str | None,
     failures: bool,
     baseline: bool,
+    sample: int,
     as_json: bool,
 ) -> None:
     """Score answers on a question set: retrieval, accuracy, citations, refusals, latency.
@@ -409,7 +416,7 @@ def eval_(
             with click.progressbar(
                 items, label=f"k={settings.k} chunk={settings.chunk_tokens}", file=sys.stderr
             ) as bar:
-                reports.append(ev.evaluate(settings, items, corpus, progress=lambda _: bar))
+                reports.append(ev.evaluate(settings, items, corpus, progress=lambda _: bar, sample=sample))
             if baseline:
                 with click.progressbar(items, label="llama-index baseline", file=sys.stderr) as bar:
                     reports.append(ev.evaluate_baseline(settings, items, corpus, progress=lambda _: bar))

@@ -144,7 +144,7 @@ class Engine:
         if decision.answerable and decision.best is not None:
             if self.llm is not None:  # the extractive answer is this quote, at once
                 yield self._first_quote(build, decision.best, timings, t0)
-                yield from self._generate(build, cancel, trace, timings, t0)
+                yield from self._generate(build, decision.best, cancel, trace, timings, t0)
             if not self._answers(build) and not trace.get("model_refused"):
                 trace["fallback"] = self.llm is not None
                 build.removed += build.sentences
@@ -178,13 +178,15 @@ class Engine:
     def _generate(
         self,
         build: _Build,
+        best: evidence.Window,
         cancel: threading.Event | None,
         trace: dict[str, Any],
         timings: dict[str, float],
         t0: float,
     ) -> Iterator[Event]:
+        """The model drafts from the best window and the other windows about the question's names."""
         assert self.llm is not None
-        shown = draft.shown(build.ranked, self.trust)
+        shown = draft.shown([best, *(w for w in build.ranked if w.about and w is not best)], self.trust)
         prompt = draft.messages(build.question.text, shown, build.passages)
         trace["draft"] = ""
         for sentence in draft.sentences(self.llm, prompt, self.settings.max_answer_tokens, cancel):

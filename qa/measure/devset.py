@@ -35,6 +35,7 @@ class Item:
     kind: str = ""
     split: str = ""
     trap: tuple[str, ...] = ()  # unanswerable: the wrong answer a careless system would give
+    near: tuple[str, ...] = ()  # unanswerable: stories on the topic
 
 
 def load_items(path: Path = SEED_QUESTIONS, split: str | None = None) -> list[Item]:
@@ -50,6 +51,7 @@ def load_items(path: Path = SEED_QUESTIONS, split: str | None = None) -> list[It
             kind=d.get("kind", ""),
             split=d.get("split", ""),
             trap=tuple(d.get("trap", ())),
+            near=tuple(d.get("near", ())),
         )
         for d in data["unanswerable"]
     ]
@@ -103,6 +105,24 @@ _REFUSAL = re.compile(
 def refusal_like(text: str) -> bool:
     """Text that declines to answer (scores pipelines that have no `refused` flag)."""
     return bool(_REFUSAL.search(text))
+
+
+def sample_folder(folder: Path, items: list[Item], extra: int, cache: Path) -> Path:
+    """A smaller corpus for CI: every article the items name (answers and near misses), plus
+    `extra` others spread evenly over the archive as distractors; links, made once under `cache`."""
+    named = {s for i in items for s in (*i.sources, *i.near, *(s for t in i.turns for s in t.sources))}
+    files = sorted(p for p in folder.iterdir() if p.is_file())
+    step = max(1, len(files) // max(extra, 1))
+    chosen = {p for p in files if p.stem in named} | set(files[::step][:extra])
+    target = cache / f"{folder.name}-sample{extra}-{len(chosen)}"
+    if not (target / ".done").is_file():
+        target.mkdir(parents=True, exist_ok=True)
+        for p in chosen:
+            link = target / p.name
+            if not link.exists():
+                link.symlink_to(p.resolve())
+        (target / ".done").write_text(str(len(chosen)))
+    return target
 
 
 def corpus_folder(path: Path, cache: Path) -> Path:

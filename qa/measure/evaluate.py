@@ -38,6 +38,7 @@ from qa.measure.devset import (
     from_source,
     norm,
     refusal_like,
+    sample_folder,
     trapped,
 )
 from qa.measure.scores import GATED, format_failures, format_table, gate, metrics, stages, ungrounded
@@ -95,9 +96,15 @@ def evaluate(
     corpus: Path,
     label: str = "",
     progress: Callable[[list[Item]], Iterable[Item]] = lambda x: x,
+    sample: int = 0,
 ) -> Report:
+    """Answer every item over `corpus` (with `sample`, only the articles the items name plus that
+    many others: a corpus small enough for CI)."""
     from qa.engine import build_engine
 
+    if sample:
+        corpus = sample_folder(corpus_folder(corpus, settings.data_dir / "corpora"), items, sample,
+                               settings.data_dir / "corpora")  # fmt: skip
     settings = eval_index(settings, corpus)
     engine = build_engine(settings)
     report = Report(label or f"{engine.model_name} k={settings.k} chunk={settings.chunk_tokens}")
