@@ -197,3 +197,28 @@ def test_seed_smoke_questions(indexed):
     assert "335,000" in answer.answer
     assert any("Sources differ" in n for n in answer.notes), answer.notes
     assert_citations_exact(answer)
+
+
+def test_the_verified_quote_comes_before_the_model_speaks(indexed):
+    llm = ScriptedLLM(["Orvik Foods will pay 230 mln crowns in cash [1]."])
+    events = list(engine_with(indexed, llm).stream("How much will Orvik Foods pay for Nordmjolk?"))
+    assert [e.kind for e in events[:3]] == ["rewritten", "quote", "delta"]
+    quote = events[1]
+    assert "230 mln crowns" in quote.text and quote.citation is not None
+    assert read_text(quote.citation.source)[quote.citation.start : quote.citation.end] == quote.citation.quote
+    timings = events[-1].answer.timings
+    assert timings["first_quote_ms"] <= timings["first_token_ms"] <= timings["total_ms"]
+
+
+def test_a_refusal_sends_no_quote(indexed):
+    events = list(engine_with(indexed, ScriptedLLM(["x"])).stream("Who won the 2022 World Cup?"))
+    assert "quote" not in [e.kind for e in events] and events[-1].answer.refused
+
+
+def test_dates_narrow_the_articles_an_answer_may_use(indexed):
+    engine = build_engine(indexed)
+    question = "What was Halvorsen Marine's fourth-quarter pre-tax loss?"
+    assert not engine.ask(question, until="1991-03-12").refused  # the article is dated 12-MAR-1991
+    assert engine.ask(question, since="1991-03-13").refused
+    with pytest.raises(BadInputError, match="YYYY-MM-DD"):
+        engine.ask(question, since="12 March")

@@ -221,3 +221,28 @@ def _engine(settings):
     from qa.engine import build_engine
 
     return build_engine(settings)
+
+
+def test_stream_sends_the_verified_quote_before_the_model_answer(served):
+    from index.embedding import HashingEmbedder
+    from index.store import Store
+    from qa.engine import Engine
+    from qa.llm import ScriptedLLM
+    from qa.stages.retrieve import Retriever
+
+    llm = ScriptedLLM(["The Three Brotherhood Alliance launched Operation 1027 [1]."])
+    engine = Engine(served, Retriever(Store(served), HashingEmbedder()), llm)
+    with TestClient(create_app(served, engine), base_url=BASE) as c:
+        r = c.post("/api/ask/stream", json={"question": Q})
+    events = [block.split("\n") for block in r.text.strip().split("\n\n")]
+    kinds = [lines[0].removeprefix("event: ") for lines in events]
+    assert kinds[:3] == ["rewritten", "quote", "delta"] and kinds[-1] == "final"
+    quote = json.loads(events[1][1].removeprefix("data: "))
+    assert quote["text"] and set(quote["citation"]) == CITATION_KEYS
+
+
+def test_since_and_until_narrow_the_articles(client):
+    r = client.post("/api/ask", json={"question": Q, "since": "2100-01-01"})
+    assert r.status_code == 200 and r.json()["refused"] is True
+    bad = client.post("/api/ask", json={"question": Q, "since": "next week"})
+    assert bad.status_code == 422 and "since" in bad.json()["error"]
