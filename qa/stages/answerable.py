@@ -3,10 +3,11 @@
 Decided from evidence, before any model is asked. A window qualifies when it is about the
 question's names, offers the kind of answer asked for, and lacks at most `max_missing` (by rarity
 weight) of the words that say what is asked about those names: "Who succeeded Baker?" is not
-answered by a sentence about Baker that never speaks of succeeding him. The best-ranked qualifying
-window must then reach `min_evidence` on its evidence score (its coverage of the question plus its
-embedding similarity weighted by `rank_dense`). Both thresholds come from a risk-coverage sweep on
-the tuning half of the development set (docs/QUALITY.md).
+answered by a sentence about Baker that never speaks of succeeding him. An article older than a
+year the question asks about ("in 1988") cannot answer it unless it names that year. The
+best-ranked qualifying window must then reach `min_evidence` on its evidence score (coverage plus
+embedding similarity weighted by `rank_dense`). Thresholds come from a risk-coverage sweep on the
+tuning half of the development set (docs/QUALITY.md).
 
 It does not look at what a model says; a model may still refuse (see the engine).
 """
@@ -32,7 +33,7 @@ class Decision:
 def decide(question: Question, ranked: list[Window], trust: TrustSettings) -> Decision:
     loose = question.kind in (None, "reason")  # no kind of answer to insist on
     relevant = [w for w in ranked if w.about and (w.typed or loose)]
-    candidates = [w for w in relevant if w.missing_share <= trust.max_missing]
+    candidates = [w for w in relevant if w.missing_share <= trust.max_missing and w.timely]
     if any(w.fit for w in candidates):  # "60,000 subscribers" for "how many subscribers"
         candidates = [w for w in candidates if w.fit]
     nearest = relevant[0] if relevant else None

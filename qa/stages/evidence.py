@@ -56,6 +56,7 @@ class Window:
     ask: float = 0.0  # coverage of what is asked about the names (their own words left out)
     missing: tuple[str, ...] = ()  # words of what is asked that neither window nor headline has
     missing_share: float = 0.0  # their share of the weight of what is asked
+    timely: bool = True  # the article is not older than the years the question asks about
     dense: float = 0.0
     score: float = 0.0
 
@@ -78,9 +79,11 @@ def rank(
     """Every window of the passages, best first."""
     analyses = nlp.analyse_many([p.text for p in passages])
     found = []
+    years = {int(v) for v in question.span.values if 1800 <= v <= 2100 and v == int(v)}
     for i, (p, a) in enumerate(zip(passages, analyses)):
         title = nlp.words_of(p.title)
         named = title | article_words(p)  # where the question's names may be
+        timely = _timely(years, p, named)
         for s, e in windows(p, a):
             span = a.span(s, e)
             sentences = [a.span(x, y) for x, y in a.sentences if s <= x and y <= e]
@@ -94,7 +97,7 @@ def rank(
             ask = _share(question.ask, span.lemmas | title, a.whole.lemmas)
             missing = tuple(w for w in question.ask if not _has(w, span.lemmas | title))
             share = sum(question.ask[w] for w in missing) / (sum(question.ask.values()) or 1.0)
-            found.append(Window(i, s, e, span, cover, any(oks), typed_, fit, ask, missing, share))
+            found.append(Window(i, s, e, span, cover, any(oks), typed_, fit, ask, missing, share, timely))
     found.sort(key=lambda w: -_score(w, 0.0, trust))
     top = found[:dense_top]
     if top:
@@ -102,6 +105,13 @@ def rank(
         top = [_with_dense(w, float(vectors[j + 1] @ vectors[0]), trust) for j, w in enumerate(top)]
     rest = [_with_dense(w, 0.0, trust) for w in found[dense_top:]]
     return sorted(top + rest, key=lambda w: -w.score)
+
+
+def _timely(years: set[int], p: Passage, named: frozenset[str]) -> bool:
+    """An article dated 1987 cannot report what happened in 1988 unless it names 1988 (a forecast)."""
+    if not years or not p.date or not p.date[:4].isdigit():
+        return True
+    return all(y <= int(p.date[:4]) or str(y) in named for y in years)
 
 
 def article_words(p: Passage) -> frozenset[str]:
