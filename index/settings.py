@@ -45,6 +45,7 @@ class TrustSettings(BaseModel):
     support_cosine: float = 0.6
     # the model's prompt (qa.stages.draft)
     prompt_windows: int = 4  # sentence windows shown to the model
+    prompt_passages: bool = False  # show their whole passages instead (the long prompt, for comparison)
     model_can_refuse: bool = True  # a model's "not in the articles" refuses even where evidence exists
 
 

@@ -187,7 +187,7 @@ class Engine:
         """The model drafts from the best window and the other windows about the question's names."""
         assert self.llm is not None
         shown = draft.shown([best, *(w for w in build.ranked if w.about and w is not best)], self.trust)
-        prompt = draft.messages(build.question.text, shown, build.passages)
+        prompt = draft.messages(build.question.text, shown, build.passages, self.trust.prompt_passages)
         trace["draft"] = ""
         for sentence in draft.sentences(self.llm, prompt, self.settings.max_answer_tokens, cancel):
             timings.setdefault("first_token_ms", _ms(t0))

@@ -17,7 +17,6 @@ from index.settings import Settings
 from index.store import Store
 from qa.engine import build_engine
 from qa.measure.scores import ungrounded
-from qa.stages.draft import split
 
 from .conftest import SEEDS, free_port, wait_until_up
 
@@ -42,8 +41,10 @@ def assert_grounded(answer):
         return
     assert ungrounded(answer) == [], answer.answer  # every number and name is in a cited passage
     cited = {c.n for c in answer.citations if c.supported}
-    for sentence in split(answer.answer.split("\n\n")[0]):
-        assert {int(n) for n in re.findall(r"\[(\d+)\]", sentence)} & cited, sentence
+    body = answer.answer.split("\n\n")[0]
+    for claim in re.split(r"(?<=\][.!?])\s+|(?<=\])\s+", body):  # each claim ends with its markers
+        if claim.strip(" .!?"):
+            assert {int(n) for n in re.findall(r"\[(\d+)\]", claim)} & cited, claim
 
 
 def test_local_model_refuses_off_topic_and_stays_grounded(indexed):

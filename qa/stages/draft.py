@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from index.errors import CancelledError
 from index.settings import TrustSettings
 from qa import text as nlp
+from qa.guard import mask
 from qa.llm import LLM, Messages
 from qa.stages.evidence import Window
 from qa.stages.retrieve import Passage
@@ -37,9 +38,12 @@ MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 
 
 def shown(windows: list[Window], trust: TrustSettings) -> list[Window]:
-    """The windows the model sees: the best ones, at most one per stretch of text."""
+    """The windows the model sees: the best ones, at most one per stretch of text (one per passage
+    when whole passages are shown)."""
     out: list[Window] = []
     for w in windows:
+        if trust.prompt_passages and any(w.passage == o.passage for o in out):
+            continue
         if not any(w.passage == o.passage and w.start < o.end and o.start < w.end for o in out):
             out.append(w)
         if len(out) == trust.prompt_windows:
@@ -47,12 +51,15 @@ def shown(windows: list[Window], trust: TrustSettings) -> list[Window]:
     return out
 
 
-def messages(question: str, windows: list[Window], passages: list[Passage]) -> Messages:
+def messages(question: str, windows: list[Window], passages: list[Passage], whole: bool = False) -> Messages:
+    """The prompt: each shown window as [n] with its headline and date; with `whole`, the window's
+    entire passage instead (the long prompt, kept for comparison: `trust.prompt_passages`)."""
     blocks = []
     for n, w in enumerate(windows, 1):
         p = passages[w.passage]
         head = f"{p.title} ({p.date})" if p.date else p.title
-        blocks.append(f"[{n}] {head}: {' '.join(w.span.text.split())}")
+        body = mask(p.text) if whole else w.span.text
+        blocks.append(f"[{n}] {head}: {' '.join(body.split())}")
     user = "Passages:\n\n" + "\n\n".join(blocks) + f"\n\nQuestion: {question}\nAnswer:"
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
 
