@@ -199,6 +199,7 @@ class Engine:
 
     def _check(self, sentence: str, shown: list[evidence.Window], build: _Build) -> Iterator[Event]:
         """Keep a drafted sentence only where a quote supports it; renumber its markers."""
+        sentence = draft.clean(sentence, [build.passages[w.passage].title for w in shown])
         text = draft.strip_markers(sentence)
         claim = nlp.analyse(text).whole
         if not any(t.content for t in claim.tokens()):

@@ -186,9 +186,9 @@ def normalise_word(word: str) -> str:
     return ABBREVIATIONS.get(word, MONTHS.get(word, word))
 
 
-def names(span: Span) -> list[Entity]:
+def names(span: Span, labels: frozenset[str] = NAME_LABELS) -> list[Entity]:
     """The names a span states: named entities, plus runs of proper nouns the recogniser missed."""
-    found = span.entities()
+    found = span.entities(labels)
     covered = {i for e in span.analysis.entities for i in range(e.start, e.end)}
     run: list[Token] = []
     for t in [*span.tokens(), None]:

@@ -92,6 +92,19 @@ def split(text: str) -> list[str]:
     return out
 
 
+_ECHO = re.compile(r"^\W*\d+\]\s*|^\s*\[\d+\]\s*")  # a model copying the prompt's "[1] " lead
+
+
+def clean(sentence: str, titles: list[str]) -> str:
+    """A drafted sentence without what a small model copies from the prompt's layout: a leading
+    passage number, or a leading "Headline:" of a shown passage."""
+    sentence = _ECHO.sub("", sentence)
+    for title in titles:
+        if title and sentence.startswith(title):
+            sentence = re.sub(r"^\s*(\([^)]*\))?\s*[:—-]?\s*", "", sentence[len(title) :])
+    return sentence
+
+
 def markers(sentence: str) -> list[int]:
     return [int(n) for group in MARKER.findall(sentence) for n in re.split(r"\s*[,;]\s*", group)]
 

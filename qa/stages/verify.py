@@ -26,6 +26,8 @@ from qa.stages.evidence import conflicting, rival_labels
 from qa.stages.question import Question
 
 Cosine = Callable[[str, str], float]
+# a claim's nationalities must be in its quote too ("an alliance of Chinese nationals")
+CLAIM_NAMES = nlp.NAME_LABELS | {"NORP"}
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,7 @@ def _missing(claim: nlp.Span, quote: Quote) -> list[str]:
     values = quote.span.values | title_values
     missing = [claim.analysis.text[n.start : n.end] for n in claim.numbers() if not n.values & values]
     missing += sorted(claim.months - quote.span.months - title)
-    names = nlp.names(claim)
+    names = nlp.names(claim, CLAIM_NAMES)
     others = conflicting(quote.span, claim.words, rival_labels(names))
     for name in names:
         if nlp.mentions(name, quote.span):
@@ -81,10 +83,11 @@ def _missing(claim: nlp.Span, quote: Quote) -> list[str]:
 
 
 def coverage(claim: nlp.Span, have: frozenset[str]) -> float:
-    """Share of the claim's content words (by lemma) found in `have`."""
-    words = {t.lemma: t for t in claim.tokens() if t.content and t.value is None}
+    """Share of the claim's content words (by lemma) found in `have`; a claim of bare numbers and no
+    words says nothing checkable and covers nothing."""
+    words = {t.lemma: t for t in claim.tokens() if t.content and t.value is None and t.lower.isalpha()}
     if not words:
-        return 1.0 if claim.numbers() else 0.0
+        return 0.0
     return sum(1 for lemma, t in words.items() if lemma in have or t.lower in have) / len(words)
 
 
