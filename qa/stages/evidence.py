@@ -95,7 +95,9 @@ def rank(
             fit = fits(question, span)
             cover = coverage(question, span, title, a.whole)
             ask = _share(question.ask, span.lemmas | title, a.whole.lemmas)
-            missing = tuple(w for w in question.ask if not _has(w, span.lemmas | title))
+            # a number followed by the very noun asked about may lean on its passage for the rest
+            have = span.lemmas | title | (a.whole.lemmas if fit else frozenset())
+            missing = tuple(w for w in question.ask if not _has(w, have))
             share = sum(question.ask[w] for w in missing) / (sum(question.ask.values()) or 1.0)
             found.append(Window(i, s, e, span, cover, any(oks), typed_, fit, ask, missing, share, timely))
     found.sort(key=lambda w: -_score(w, 0.0, trust))

@@ -38,7 +38,14 @@ ROLES = (
     "governor|spokesman|spokeswoman|leader|analyst|economist|trader|dealer|banker|judge|secretary|chief|"
     "head|founder|owner|investor|lawyer|senator|ambassador|premier|king|member|candidate|successor"
 )
-_KINDS = (  # in order of precedence
+# the question word that opens a question decides first ("Who will take over when X retires?")
+_OPENING = (
+    ("reason", r"^\s*why\b"),
+    ("person", r"^\s*(who|whom)\b"),
+    ("date", r"^\s*when\b"),
+    ("place", r"^\s*where\b"),
+)
+_KINDS = (  # then these, in order of precedence
     ("reason", r"^\s*why\b|\bfor what (reason|purpose)\b|\bwhat .{0,40}\b(use|used) .{0,60}\bfor\b|"
      r"\b(attribute|blame)\b"),
     ("year", r"\b(what|which|in what|in which) year\b"),
@@ -101,6 +108,7 @@ class Question:
     kind: str | None  # reason | year | date | percent | money | number | place | name | None
     weights: dict[str, float]  # content lemma -> rarity weight (IDF)
     asked: str | None = None  # the noun a "how many …" question counts, as a lemma
+    day: bool = False  # "on what date", "which day": a day is asked for, not a month or year
     descriptors: frozenset[str] = frozenset()  # nationality words ("French"), which articles vary
     background: frozenset[str] = frozenset()  # words only a follow-up's context brought in
 
@@ -131,7 +139,7 @@ def read_question(question: str, terms: Terms) -> Question:
     half in coverage, its names are not required and it says nothing about the kind of answer."""
     own, context = split(question)
     span = nlp.analyse(own).whole
-    kind = next((k for k, pattern in _KINDS if re.search(pattern, own, re.I)), None)
+    kind = next((k for k, pattern in (*_OPENING, *_KINDS) if re.search(pattern, own, re.I)), None)
     asked = _asked_noun(span)
     weights = _weights(span, terms, asked if kind != "name" else None)
     if context:
@@ -140,16 +148,9 @@ def read_question(question: str, terms: Terms) -> Question:
     norp = frozenset(
         w for e in span.analysis.entities if e.label == "NORP" for w in e.words | nlp.words_of(e.text)
     )
-    return Question(
-        question,
-        span,
-        tuple(nlp.names(span)),
-        kind,
-        weights,
-        asked,
-        norp,
-        frozenset(weights) - set(_weights(span, terms, None)),
-    )
+    day = bool(re.search(r"\b(what|which) (date|day)\b", own, re.I))
+    only_context = frozenset(weights) - set(_weights(span, terms, None))
+    return Question(question, span, tuple(nlp.names(span)), kind, weights, asked, day, norp, only_context)
 
 
 def _weights(span: nlp.Span, terms: Terms, asked: str | None) -> dict[str, float]:
@@ -193,6 +194,15 @@ def typed(question: Question, span: nlp.Span) -> bool:
             return any(_next_word(span, n.end, PERCENT) for n in new)
         case "year":
             return any(v for v in span.values - q.values if 1800 <= v <= 2100 and v == int(v))
+        case "date" if question.day:  # "on what date": a day, not just a month or a year
+            return any(
+                e.label == "DATE"
+                and span.start <= e.start < span.end
+                and any(c.isdigit() for c in e.text)
+                and (set(e.text.lower().split()) & nlp.MONTH_NAMES or _month_in(e.text))
+                and not e.words <= q.words
+                for e in span.analysis.entities
+            )
         case "date":
             years = {v for v in span.values if 1800 <= v <= 2100}
             dates = [
@@ -204,6 +214,7 @@ def typed(question: Question, span: nlp.Span) -> bool:
         case "place":
             return any(not e.words <= q.words for e in span.entities(PLACE))
         case "person":
+            # "who" is answered by a person or by an organisation ("Who organised the militias?")
             return any(not e.words <= q.words for e in span.entities(frozenset({"PERSON"}))) or _new_name(
                 span, q, frozenset(), min_run=2
             )
@@ -230,6 +241,10 @@ def _next_word(span: nlp.Span, pos: int, words: frozenset[str], reach: int = 2) 
 def _before(span: nlp.Span, pos: int) -> str:
     before = [t for t in span.tokens() if t.end <= pos and not t.lower.isspace()]
     return before[-1].lower if before else ""
+
+
+def _month_in(text: str) -> bool:
+    return any(nlp.normalise_word(w.strip(".,").lower()) in nlp.MONTH_NAMES for w in text.split())
 
 
 def _new_name(span: nlp.Span, q: nlp.Span, labels: frozenset[str], min_run: int = 1) -> bool:
