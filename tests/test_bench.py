@@ -59,7 +59,7 @@ def test_bench_run_writes_report_and_plot(tmp_path: Path) -> None:
     )
     options = bench.Options(
         sizes=(150, 300), queries=8, warmup=2, eval_items=3, cold_backends=("local", "extractive"),
-        query_embedder="hash", workdir=tmp_path,
+        query_embedder="hash", workdir=tmp_path, surfaces=0,
     )  # fmt: skip
     result = bench.run(settings, options)
     out, png = tmp_path / "docs" / "BENCHMARKS.md", tmp_path / "docs" / "bench.png"
@@ -93,3 +93,13 @@ def test_bench_with_a_real_small_model(tmp_path: Path) -> None:
     assert result.ingest[0].embedder == "minilm" and len(result.items) == 2
     assert [c.backend for c in result.cold] == ["local", "extractive"]
     assert all(c.seconds > 0 for c in result.cold)
+    # the answered questions again on a real `qa serve`: SSE stream and headless Chromium
+    s = result.surfaces
+    asked = sum(i.answerable for i in result.items)
+    assert asked and s.questions == asked and not s.failures and not s.browser_note
+    assert len(s.sse_quote_ms) == len(s.widget_first_ms) == len(s.chat_first_ms) == asked
+    assert all(0 < q <= f for q, f in zip(s.sse_quote_ms, s.sse_final_ms, strict=True))
+    out = tmp_path / "BENCH.md"
+    report.write(result, out, None)
+    row = r"\| browser, widget: first verified words visible \| \d+ \| \d+ \| \d+ \|"
+    assert re.search(row, out.read_text())

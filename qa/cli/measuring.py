@@ -20,6 +20,12 @@ from qa.cli.base import _ints, main, settings_from
 @click.option("--eval-items", type=int, help="Eval questions both pipelines answer (default 16; 0 skips).")
 @click.option("--ingest-timeout", type=float, default=600, show_default=True, help="Seconds per index run.")
 @click.option(
+    "--surfaces",
+    type=int,
+    help="Answerable questions timed on a real `qa serve`, over SSE and in headless Chromium "
+    "(default 8; 0 skips).",
+)
+@click.option(
     "--archive",
     type=click.Path(exists=True, path_type=Path),
     help="A real archive (folder or .tar.xz): ingest, re-run, retrieval, duplicate precision/recall.",
@@ -52,6 +58,7 @@ def bench(
     quick: bool,
     eval_items: int | None,
     ingest_timeout: float,
+    surfaces: int | None,
     archive: Path | None,
     real_embed_max: int | None,
     backend: str | None,
@@ -83,9 +90,13 @@ def bench(
     options = measure.Options(sizes=tuple(int(s) for s in sizes.split(",")), soak=soak.SoakOptions())
     if quick:
         quick_soak = soak.SoakOptions(clients=8, questions=2)
-        options = measure.Options(sizes=(500,), real_embed_max=500, queries=20, eval_items=4, soak=quick_soak)
+        options = measure.Options(
+            sizes=(500,), real_embed_max=500, queries=20, eval_items=4, soak=quick_soak, surfaces=2
+        )
     if eval_items is not None:
         options = replace(options, eval_items=eval_items)
+    if surfaces is not None:
+        options = replace(options, surfaces=surfaces)
     options = replace(
         options, ingest_timeout=ingest_timeout, archive=archive, questions=questions, corpus=corpus
     )

@@ -136,6 +136,7 @@ class ItemRun:
     ours_text: str
     base_text: str
     ours_quote_ms: float = 0.0  # first verified words on screen (the quote, or the extractive answer)
+    question: str = ""
 
 
 def pick_items(items: list[Any], n: int) -> list[Any]:
@@ -187,7 +188,7 @@ def _run_item(engine: Any, base: Any, item: Any) -> ItemRun:
     return ItemRun(
         item.id, item.answerable, ours_ok, base_ok,
         t.get("first_token_ms", 0.0), t.get("total_ms", 0.0), theirs.first_token_ms, theirs.total_ms,
-        ours.answer, theirs.text, t.get("first_quote_ms", t.get("total_ms", 0.0)),
+        ours.answer, theirs.text, t.get("first_quote_ms", t.get("total_ms", 0.0)), item.question,
     )  # fmt: skip
 
 

@@ -68,6 +68,7 @@ class Options:
     corpus: Path | None = None
     split: str = "check"  # which half of the question set
     conversations: int = 6  # conversations whose follow-up turns are timed (0: skip)
+    surfaces: int = 8  # answerable questions timed on a real `qa serve`: SSE and browser (0: skip)
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,7 @@ class Report:
     seconds: float = 0.0
     archive: Any = None  # archive.ArchiveRun
     duplicates: list[Any] = field(default_factory=list)  # duplicates.Scores: fit, check, all
+    surfaces: Any = None  # surfaces.Surfaces: first words over SSE and in the browser
 
 
 # ----- machine and processes --------------------------------------------------------------------
@@ -355,7 +357,13 @@ def _answers(settings: Settings, options: Options, tmp: Path, report: Report, sa
             convs = [i for i in every if i.turns][: options.conversations]
             report.followup_ms = follow_up_times(indexed, convs)
         else:
+            indexed = answer
             report.items = compare_answers(answer, pick_items(load_items(), options.eval_items), SEEDS)
+        if options.surfaces:
+            from qa.measure import surfaces
+
+            asked = [r.question for r in report.items if r.answerable][: options.surfaces]
+            report.surfaces = surfaces.run(indexed, asked, say)
         ours = sum(r.ours_ok for r in report.items)
         base = sum(r.base_ok for r in report.items)
         say(f"answers: ours {ours}/{len(report.items)} correct, baseline {base}/{len(report.items)}")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.measure import surfaces
 from qa.measure.baseline import ItemRun
 from qa.measure.bench import Report
 from qa.measure.soak import Soak
@@ -39,7 +40,7 @@ def ratio(ours: float, base: float) -> str:
 def write(report: Report, out: Path, png: Path | None) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     parts = [_head(report), _archive(report), _duplicates(report), _ingest(report), _retrieval(report)]
-    parts += [_answers(report), _cold(report)]
+    parts += [_answers(report), surfaces.section(report.surfaces), _cold(report)]
     if report.soak is not None:
         parts.append(soak_section(report.soak))
     if png is not None:
