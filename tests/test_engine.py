@@ -128,6 +128,14 @@ def test_an_invented_number_is_removed_and_reported(indexed):
     assert "230 mln crowns" in answer.answer
 
 
+def test_a_number_glued_to_a_word_is_still_checked(indexed):
+    # small models sometimes drop the space before digits: "to900", "May1999" must not slip past
+    llm = ScriptedLLM(["Orvik Foods will pay 230 mln crowns [1]. It also owes about900 mln crowns [1]."])
+    answer = engine_with(indexed, llm).ask("How much will Orvik Foods pay for Nordmjolk?")
+    assert "900" not in answer.answer and any("about 900 mln" in s for s in answer.removed_sentences)
+    assert "230 mln crowns" in answer.answer
+
+
 def test_a_sentence_without_marker_gets_the_passage_that_supports_it(indexed):
     llm = ScriptedLLM(["Orvik Foods agreed to buy Nordmjolk for 230 mln crowns in cash."])
     answer = engine_with(indexed, llm).ask("How much will Orvik Foods pay for Nordmjolk?")

@@ -95,14 +95,24 @@ def split(text: str) -> list[str]:
 _ECHO = re.compile(r"^\W*\d+\]\s*|^\s*\[\d+\]\s*")  # a model copying the prompt's "[1] " lead
 
 
+# a word glued to the number after it ("to5.1 pct", "in April1987"): a small model sometimes drops
+# the space token before digits; the verifier must see the number as a number
+_GLUED = re.compile(r"\b([a-z]{2,}|[A-Z][a-z]{2,8})(?=\d)")
+
+
 def clean(sentence: str, titles: list[str]) -> str:
     """A drafted sentence without what a small model copies from the prompt's layout: a leading
-    passage number, or a leading "Headline:" of a shown passage."""
-    sentence = _ECHO.sub("", sentence)
+    passage number, or a leading "Headline:" of a shown passage; words glued to numbers parted."""
+    sentence = _GLUED.sub(lambda m: m[1] + " " if _parts(m[1]) else m[1], _ECHO.sub("", sentence))
     for title in titles:
         if title and sentence.startswith(title):
             sentence = re.sub(r"^\s*(\([^)]*\))?\s*[:—-]?\s*", "", sentence[len(title) :])
     return sentence
+
+
+def _parts(word: str) -> bool:
+    """A glued word to part from its number: lower case ("from"), or a month ("April")."""
+    return word.islower() or word.lower() in nlp.MONTH_NAMES
 
 
 def markers(sentence: str) -> list[int]:
