@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -149,7 +150,8 @@ def render_sources(answer: Any) -> str:
         when = f" ({c.date})" if c.date else ""
         flag = "" if c.supported or answer.refused else "  [does not support its sentence]"
         flag += "  [holds text addressed to AI systems: ignored]" if c.flagged else ""
-        where = f"{c.origin} (saved text {c.source})" if c.origin else c.source
+        converted = c.origin and Path(c.origin).resolve() != Path(c.source).resolve()
+        where = f"{c.origin} (saved text {c.source})" if converted else c.source
         lines.append(f"[{c.n}] {c.title}{when} — {where}:{c.start}-{c.end}{flag}")
         quote = " ".join(c.quote.split())
         lines.append(f'    "{quote if len(quote) <= 400 else quote[:400] + "…"}"')
