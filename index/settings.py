@@ -46,7 +46,10 @@ class TrustSettings(BaseModel):
     # the model's prompt (qa.stages.draft)
     prompt_windows: int = 4  # sentence windows shown to the model
     prompt_passages: bool = False  # show their whole passages instead (the long prompt, for comparison)
-    model_can_refuse: bool = True  # a model's "not in the articles" refuses even where evidence exists
+    # a model's "not in the articles" refuses even where the evidence answers. Off: on the tuning half
+    # of the Reuters set the 1.5B model said so for 32 of 134 questions the evidence answered, and
+    # quoting the evidence instead kept refusal at 0.94 while accuracy rose from 0.41 to 0.65
+    model_can_refuse: bool = False
 
 
 class RecordFields(BaseModel):

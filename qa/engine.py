@@ -52,7 +52,9 @@ class _Build:
 
     def quote(self, w: evidence.Window) -> verify.Quote:
         p = self.passages[w.passage]
-        return verify.Quote(w.span, nlp.analyse(p.text).whole, p.title, evidence.article_words(p))
+        asked = frozenset(word for name in self.question.names for word in name.words)
+        whole = nlp.analyse(p.text).whole
+        return verify.Quote(w.span, whole, p.title, evidence.article_words(p), asked=asked)
 
 
 def make_citation(
@@ -193,6 +195,7 @@ class Engine:
             timings.setdefault("first_token_ms", _ms(t0))
             trace["draft"] += sentence + " "
             if draft.REFUSES.search(sentence):
+                trace["model_declined"] = True
                 trace["model_refused"] = self.trust.model_can_refuse
                 continue
             yield from self._check(sentence, shown, build)

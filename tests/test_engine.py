@@ -136,6 +136,40 @@ def test_a_number_glued_to_a_word_is_still_checked(indexed):
     assert "230 mln crowns" in answer.answer
 
 
+LONG_ARTICLE = """Brevik Holdings Forms Machinery Unit
+02-APR-1991
+
+Brevik Holdings Inc said it formed a new subsidiary, Tarn Industries, to hold its machinery businesses.
+    Brevik, which is based in Chicago, said the unit would have annual sales of about 400 mln dlrs.
+    The machinery businesses make pumps, valves and compressors for the oil and chemical industries.
+    They employ about 3,000 people at eleven plants in the United States and Canada.
+    Brevik said the businesses had been run as separate divisions with their own sales forces.
+    Combining them would cut overhead costs and let the unit bid for larger contracts, it said.
+    Analysts said the move could prepare the unit for a sale or a public offering later.
+    Brevik declined to comment on those reports.
+    Tarn Industries will set up its headquarters in Denver, the company said.
+"""
+
+
+def test_a_name_the_question_did_not_ask_about_must_be_in_the_cited_passage(tmp_path):
+    (tmp_path / "articles").mkdir()
+    (tmp_path / "articles" / "brevik.txt").write_text(LONG_ARTICLE, encoding="utf-8")
+    settings = Settings(data_dir=tmp_path / "data", backend="extractive")
+    run_index(Store(settings), make_embedder(settings), [str(tmp_path / "articles")], settings.chunk_tokens)
+    q = "Where will Tarn Industries set up its headquarters?"
+    # "Chicago" is in the article but not in the passage cited: a claim, not the question's subject
+    llm = ScriptedLLM(["Tarn Industries will set up its headquarters in Denver, not in Chicago [1]."])
+    answer = engine_with(settings, llm).ask(q)
+    assert "Chicago" not in answer.answer and any("Chicago" in s for s in answer.removed_sentences)
+    assert "Denver" in answer.answer and not answer.refused
+    # the question's own subject may be restated from anywhere in its article
+    llm = ScriptedLLM(["Brevik Holdings' Tarn Industries will set up its headquarters in Denver [1]."])
+    answer = engine_with(settings, llm).ask(
+        "Where will Brevik Holdings' Tarn Industries set up its headquarters?"
+    )
+    assert answer.answer.startswith("Brevik Holdings' Tarn Industries will") and not answer.removed_sentences
+
+
 def test_a_sentence_without_marker_gets_the_passage_that_supports_it(indexed):
     llm = ScriptedLLM(["Orvik Foods agreed to buy Nordmjolk for 230 mln crowns in cash."])
     answer = engine_with(indexed, llm).ask("How much will Orvik Foods pay for Nordmjolk?")

@@ -5,7 +5,8 @@ A drafted sentence (a model's, or a quoted window's) is supported by a quote onl
   is "4.5 mln"; "$4,500,000" is "4.5 mln dlrs"), and every month it names is there too;
 - every name it states (person, company, place…) is mentioned by the quote, or by its passage or
   headline while the quote names nobody else: a figure from a sentence about another company does
-  not support a sentence about this one;
+  not support a sentence about this one. Only a name the question itself asks about may be found
+  anywhere in the article (the answer restating its subject); any other name is a claim;
 - enough of its content words are in the quote or headline (`support_coverage`), or somewhat fewer
   (`support_coverage_low`) with an embedding similarity of at least `support_cosine`;
 - the quote holds no text flagged by `guard`.
@@ -45,6 +46,7 @@ class Quote:
     passage: nlp.Span  # the whole passage it is in
     title: str
     article: frozenset[str] = frozenset()  # the words of the whole article
+    asked: frozenset[str] = frozenset()  # the words of the names the question asks about
     flagged: bool = False  # overlaps text that addresses a model
 
     @property
@@ -77,7 +79,8 @@ def _missing(claim: nlp.Span, quote: Quote) -> list[str]:
     for name in names:
         if nlp.mentions(name, quote.span):
             continue
-        if others or not nlp.mentions(name, quote.passage, title, quote.article):
+        subject = quote.asked and nlp.mentions(name, quote.asked)
+        if others or not nlp.mentions(name, quote.passage, title, *([quote.article] if subject else [])):
             missing.append(name.text)
     return missing
 
