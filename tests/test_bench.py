@@ -93,6 +93,8 @@ def test_bench_with_a_real_small_model(tmp_path: Path) -> None:
     assert result.ingest[0].embedder == "minilm" and len(result.items) == 2
     assert [c.backend for c in result.cold] == ["local", "extractive"]
     assert all(c.seconds > 0 for c in result.cold)
+    local = result.cold[0]  # the model's load alone, measured in its own process, is part of a cold ask
+    assert 0 < local.load_seconds < local.seconds and local.question
     # the answered questions again on a real `qa serve`: SSE stream and headless Chromium
     s = result.surfaces
     asked = sum(i.answerable for i in result.items)

@@ -18,6 +18,7 @@ server; it does not tune anything. `qa.measure.report` writes the results as Mar
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -109,6 +110,9 @@ class Cold:
     seconds: float
     peak_rss_mb: float
     ok: bool
+    question: str = ""
+    load_seconds: float = 0.0  # the local model's load alone, in its own process
+    first_token_ms: float = 0.0  # as the cold process reported it
 
 
 @dataclass
@@ -263,18 +267,42 @@ def answer_settings(settings: Settings, data_dir: Path) -> Settings:
     return settings.replace(data_dir=data_dir, chroma_url=None, collection="bench")
 
 
-def cold_ask(settings: Settings, backend: str) -> Cold:
-    """One `qa ask` from process start to exit, on the indexed seeds."""
+def cold_ask(settings: Settings, backend: str, item: Any = None) -> Cold:
+    """One `qa ask` from process start to exit, on the index answered over (the seeds by default),
+    with the first answerable question of its set; for the local model also the model's load alone."""
+    item = item or cold_item()
     cmd = qa_command() + ["--data-dir", str(settings.data_dir), "--collection", settings.collection]
-    item = cold_item()
     cmd += ["ask", item.question, "--backend", backend, "--json"]
     if backend == "local":
         cmd += ["--model", settings.model]
-    seconds, peak, status, out = run_measured(cmd, env={"QA_EMBEDDER": settings.embedder})
+    env = {"QA_EMBEDDER": settings.embedder}
+    if settings.models_dir is not None:
+        env["QA_MODELS_DIR"] = str(settings.models_dir)
+    seconds, peak, status, out = run_measured(cmd, env=env)
     from qa.measure.devset import answer_correct
 
-    ok = status == 0 and answer_correct(item, out)
-    return Cold(backend, seconds, peak, ok)
+    ok, first_ms = False, 0.0
+    if status == 0:
+        with contextlib.suppress(ValueError, KeyError):
+            answer = json.loads(out)
+            ok = not answer["refused"] and answer_correct(item, answer["answer"])
+            first_ms = float(answer["timings"].get("first_token_ms", 0.0))
+    load = model_load_seconds(settings) if backend == "local" else 0.0
+    return Cold(backend, seconds, peak, ok, item.question, load, first_ms)
+
+
+def model_load_seconds(settings: Settings) -> float:
+    """Loading the local model alone, in a fresh process (the file is in the page cache)."""
+    from index.models import model_path
+
+    path = model_path(settings.model, settings.model_dir)
+    code = (
+        "import time; t = time.perf_counter(); from llama_cpp import Llama; "
+        f"Llama(model_path={str(path)!r}, n_ctx=2048, n_threads={settings.threads}, verbose=False); "
+        "print(time.perf_counter() - t)"
+    )
+    seconds, _, status, out = run_measured([sys.executable, "-c", code])
+    return float(out.strip().splitlines()[-1]) if status == 0 and out.strip() else 0.0
 
 
 # ----- the whole run ------------------------------------------------------------------------------
@@ -347,6 +375,7 @@ def _answers(settings: Settings, options: Options, tmp: Path, report: Report, sa
     from qa.measure.devset import load_items
 
     answer = answer_settings(settings, tmp / "seeds-index")
+    cold_settings, asked_items = answer, load_items()
     if options.eval_items and answer.backend != "extractive":
         if options.questions and options.corpus:  # a real archive, indexed once under the data folder
             from qa.measure.evaluate import eval_index
@@ -356,6 +385,7 @@ def _answers(settings: Settings, options: Options, tmp: Path, report: Report, sa
             report.items = compare_answers(indexed, pick_items(every, options.eval_items))
             convs = [i for i in every if i.turns][: options.conversations]
             report.followup_ms = follow_up_times(indexed, convs)
+            cold_settings, asked_items = indexed, every
         else:
             indexed = answer
             report.items = compare_answers(answer, pick_items(load_items(), options.eval_items), SEEDS)
@@ -373,7 +403,11 @@ def _answers(settings: Settings, options: Options, tmp: Path, report: Report, sa
         from index.store import Store
 
         run_index(Store(answer), make_embedder(answer), [str(SEEDS)], answer.chunk_tokens)
+    # a question the engine answered above (a refusal never reaches the model)
+    answered = {r.id for r in report.items if r.answerable and r.ours_ok}
+    single = [i for i in asked_items if i.answerable and not i.turns]
+    first = next((i for i in single if i.id in answered), single[0] if single else None)
     for backend in options.cold_backends:
         if backend != "local" or answer.backend == "local":
-            report.cold.append(cold_ask(answer, backend))
+            report.cold.append(cold_ask(cold_settings, backend, first))
             say(f"cold qa ask ({backend}): {report.cold[-1].seconds:.1f} s")
