@@ -11,6 +11,7 @@ for, the best window is quoted instead, unless the model said the articles do no
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Iterator
@@ -50,11 +51,15 @@ class _Build:
             self.citations.append(make_citation(self.keys[key], p, start, end, supported))
         return self.keys[key]
 
+    @functools.cached_property
+    def asked(self) -> frozenset[str]:
+        """The words of the names the question asks about."""
+        return frozenset(word for name in self.question.names for word in name.words)
+
     def quote(self, w: evidence.Window) -> verify.Quote:
         p = self.passages[w.passage]
-        asked = frozenset(word for name in self.question.names for word in name.words)
         whole = nlp.analyse(p.text).whole
-        return verify.Quote(w.span, whole, p.title, evidence.article_words(p), asked=asked)
+        return verify.Quote(w.span, whole, p.title, evidence.article_words(p), asked=self.asked)
 
 
 def make_citation(

@@ -8,17 +8,9 @@ import contextlib
 from collections.abc import Iterator
 from urllib.parse import urlparse
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--proxy-server=127.0.0.1:9",  # anything not on loopback goes to a dead proxy
-    "--proxy-bypass-list=127.0.0.1;localhost;[::1]",  # …except loopback
-]
+from qa.measure import surfaces
+
+CHROMIUM, ARGS = surfaces.CHROMIUM, surfaces.CHROMIUM_ARGS  # the bench's browser, flags and all
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 
@@ -43,3 +35,12 @@ def loopback_page(browser) -> Iterator[tuple[object, list[str]]]:
         yield page, outside
     finally:
         context.close()
+
+
+def ask_in_widget(page: object, url: str, question: str) -> object:
+    """Open a page that frames our widget as #widget, ask one question; the widget's frame."""
+    page.goto(url, wait_until="networkidle")  # type: ignore[attr-defined]
+    widget = page.frame_locator("#widget")  # type: ignore[attr-defined]
+    widget.locator("#qaw-q").fill(question)
+    widget.locator("#qaw-send").click()
+    return widget

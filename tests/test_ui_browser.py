@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from .browser import loopback_page
+from .browser import ask_in_widget, loopback_page
 from .conftest import free_port
 from .ui_server import indexed, serving
 
@@ -98,10 +98,7 @@ def test_chat_page_says_not_in_the_articles(browser, app_url):
 
 def test_allowed_portal_embeds_the_widget_and_gets_an_answer(browser, portal):
     with loopback_page(browser) as (page, outside):
-        page.goto(f"http://127.0.0.1:{portal}/", wait_until="networkidle")
-        widget = page.frame_locator("#widget")
-        widget.locator("#qaw-q").fill(Q)
-        widget.locator("#qaw-send").click()
+        widget = ask_in_widget(page, f"http://127.0.0.1:{portal}/", Q)
         widget.locator(".qaw-cite mark").first.wait_for(timeout=30_000)
         assert "Three Brotherhood Alliance" in widget.locator("#qaw-log").inner_text()
         page.wait_for_function("!document.getElementById('api').textContent.startsWith('pending')")

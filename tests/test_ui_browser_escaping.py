@@ -23,7 +23,7 @@ from index.settings import Settings
 from index.store import Store
 from ui import security
 
-from .browser import loopback_page
+from .browser import ask_in_widget, loopback_page
 from .conftest import SEEDS, free_port
 from .ui_server import serving
 
@@ -159,10 +159,7 @@ def portal(token_app) -> Iterator[tuple[int, list[str]]]:
 def test_the_widget_renews_an_expired_token_through_the_portal(browser, portal):
     port, issued = portal
     with loopback_page(browser) as (page, outside):
-        page.goto(f"http://127.0.0.1:{port}/", wait_until="networkidle")
-        widget = page.frame_locator("#widget")
-        widget.locator("#qaw-q").fill(Q)
-        widget.locator("#qaw-send").click()
+        widget = ask_in_widget(page, f"http://127.0.0.1:{port}/", Q)
         widget.locator(".qaw-cite mark").first.wait_for(timeout=30_000)
         assert "Three Brotherhood Alliance" in widget.locator("#qaw-log").inner_text()
         assert len(issued) == 1 and outside == []
@@ -171,10 +168,7 @@ def test_the_widget_renews_an_expired_token_through_the_portal(browser, portal):
 def test_without_a_renewal_the_widget_says_the_session_expired(browser, portal):
     port, _ = portal
     with loopback_page(browser) as (page, outside):
-        page.goto(f"http://127.0.0.1:{port}/no-renew", wait_until="networkidle")
-        widget = page.frame_locator("#widget")
-        widget.locator("#qaw-q").fill(Q)
-        widget.locator("#qaw-send").click()
+        widget = ask_in_widget(page, f"http://127.0.0.1:{port}/no-renew", Q)
         message = widget.locator(".qaw-error")
         message.wait_for(timeout=30_000)
         assert message.inner_text() == "Your session expired — reload the page to keep asking."

@@ -296,9 +296,9 @@ def model_load_seconds(settings: Settings) -> float:
     from index.models import model_path
 
     path = model_path(settings.model, settings.model_dir)
-    code = (
-        "import time; t = time.perf_counter(); from llama_cpp import Llama; "
-        f"Llama(model_path={str(path)!r}, n_ctx=2048, n_threads={settings.threads}, verbose=False); "
+    code = (  # the product's own loader, so the load is the one `qa ask` and `qa serve` pay
+        "import time; t = time.perf_counter(); from qa.llm import LocalLLM; "
+        f"LocalLLM({str(path)!r}, {settings.model!r}, {settings.threads}).load(); "
         "print(time.perf_counter() - t)"
     )
     seconds, _, status, out = run_measured([sys.executable, "-c", code])
