@@ -196,7 +196,12 @@ class Engine:
         shown = draft.shown([best, *(w for w in build.ranked if w.about and w is not best)], self.trust)
         prompt = draft.messages(build.question.text, shown, build.passages, self.trust.prompt_passages)
         trace["draft"] = ""
-        for sentence in draft.sentences(self.llm, prompt, self.settings.max_answer_tokens, cancel):
+        trace["prompt_chars"] = sum(len(m["content"]) for m in prompt)
+
+        def first_token() -> None:
+            timings["model_token_ms"] = _ms(t0)
+
+        for sentence in draft.sentences(self.llm, prompt, self.settings.max_answer_tokens, cancel, first_token):
             timings.setdefault("first_token_ms", _ms(t0))
             trace["draft"] += sentence + " "
             if draft.REFUSES.search(sentence):

@@ -137,6 +137,7 @@ class ItemRun:
     base_text: str
     ours_quote_ms: float = 0.0  # first verified words on screen (the quote, or the extractive answer)
     question: str = ""
+    ours_model_ms: float = 0.0  # the model's first token (0: no model call, e.g. a refusal)
 
 
 def pick_items(items: list[Any], n: int) -> list[Any]:
@@ -189,6 +190,7 @@ def _run_item(engine: Any, base: Any, item: Any) -> ItemRun:
         item.id, item.answerable, ours_ok, base_ok,
         t.get("first_token_ms", 0.0), t.get("total_ms", 0.0), theirs.first_token_ms, theirs.total_ms,
         ours.answer, theirs.text, t.get("first_quote_ms", t.get("total_ms", 0.0)), item.question,
+        t.get("model_token_ms", 0.0),
     )  # fmt: skip
 
 

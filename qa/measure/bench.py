@@ -286,7 +286,8 @@ def cold_ask(settings: Settings, backend: str, item: Any = None) -> Cold:
         with contextlib.suppress(ValueError, KeyError):
             answer = json.loads(out)
             ok = not answer["refused"] and answer_correct(item, answer["answer"])
-            first_ms = float(answer["timings"].get("first_token_ms", 0.0))
+            timings = answer["timings"]
+            first_ms = float(timings.get("model_token_ms", timings.get("first_token_ms", 0.0)))
     load = model_load_seconds(settings) if backend == "local" else 0.0
     return Cold(backend, seconds, peak, ok, item.question, load, first_ms)
 

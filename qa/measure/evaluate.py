@@ -75,7 +75,8 @@ class Result:
     trapped: bool = False
     ungrounded: list[str] = field(default_factory=list)
     stage: str = ""  # where a failure happened
-    first_token_ms: float = 0.0
+    first_token_ms: float = 0.0  # the first verified words (a checked sentence or the quote)
+    model_token_ms: float = 0.0  # the model's first token (0: no model call)
     total_ms: float = 0.0
     rewritten: str = ""
     retrieved: list[str] = field(default_factory=list)
@@ -260,6 +261,7 @@ def _result(item: Item, answer: Answer, trace: dict[str, Any], correct: bool, ki
         citations=len(answer.citations),
         ungrounded=[] if answer.refused else ungrounded(answer),
         first_token_ms=answer.timings.get("first_token_ms", 0.0),
+        model_token_ms=answer.timings.get("model_token_ms", 0.0),
         total_ms=answer.timings.get("total_ms", 0.0),
         rewritten=answer.rewritten_question,
         retrieved=list(trace.get("passages", [])),

@@ -50,6 +50,7 @@ def metrics(results: list[Result]) -> dict[str, float]:
     traps = [r for r in una if r.item_kind == "other_entity"]
     total_ms = [r.total_ms for r in results]
     first_ms = [r.first_token_ms for r in results]
+    model_ms = [r.model_token_ms for r in results if r.model_token_ms > 0]
     return {
         "hit_at_k": _mean([r.hit for r in ans]),
         "mrr": _mean([r.rr for r in ans]),
@@ -62,6 +63,7 @@ def metrics(results: list[Result]) -> dict[str, float]:
         "followup_accuracy": _mean([r.correct for r in fol]),
         "ungrounded_answers": float(sum(1 for r in results if r.ungrounded)),
         "first_token_p50_ms": _pct(first_ms, 50),
+        "model_token_p50_ms": _pct(model_ms, 50),
         "total_p50_ms": _pct(total_ms, 50),
         "total_p95_ms": _pct(total_ms, 95),
     }
@@ -104,6 +106,7 @@ COLUMNS = {
     "followup_accuracy": "follow",
     "ungrounded_answers": "ungrnd",
     "first_token_p50_ms": "1st p50",
+    "model_token_p50_ms": "model p50",
     "total_p50_ms": "tot p50",
     "total_p95_ms": "tot p95",
 }

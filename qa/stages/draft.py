@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from index.errors import CancelledError
 from index.settings import TrustSettings
@@ -65,13 +65,21 @@ def messages(question: str, windows: list[Window], passages: list[Passage], whol
 
 
 def sentences(
-    llm: LLM, prompt: Messages, max_tokens: int, cancel: threading.Event | None = None
+    llm: LLM,
+    prompt: Messages,
+    max_tokens: int,
+    cancel: threading.Event | None = None,
+    on_first: Callable[[], None] | None = None,
 ) -> Iterator[str]:
-    """Complete sentences of the model's answer, each as soon as it ends."""
+    """Complete sentences of the model's answer, each as soon as it ends; `on_first` is called when
+    the model's first text arrives (the model's first token, for timing)."""
     buffer = ""
     for piece in llm.stream(prompt, max_tokens):
         if cancel is not None and cancel.is_set():
             raise CancelledError("The answer was cancelled.")
+        if on_first is not None:
+            on_first()
+            on_first = None
         buffer += piece
         if re.search(r"[.!?][\"'”’)]*(\s*\[\d[\d,; ]*\])*\s+\S", buffer):
             done = split(buffer)
