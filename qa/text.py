@@ -149,6 +149,18 @@ class Span:
         return frozenset(w for t in self.tokens() for w in (t.lower, t.lemma, _key(t.lower)))
 
     @cached_property
+    def name_words(self) -> frozenset[str]:
+        """`words` of the tokens written as part of a name is (capitalised, digits, joiners): what may
+        mention a name. "shipping" in "the shipping group" does not name Kestrel Shipping."""
+        text = self.analysis.text
+        return frozenset(
+            w
+            for t in self.tokens()
+            if not text[t.start].islower() or t.lower in JOINERS
+            for w in (t.lower, t.lemma, _key(t.lower))
+        )
+
+    @cached_property
     def values(self) -> frozenset[float]:
         inside = (n for n in self.analysis.numbers if self.start <= n.start and n.end <= self.end)
         return frozenset(v for n in inside for v in n.values)
@@ -170,10 +182,11 @@ class Span:
 
 def mentions(entity: Entity, *spans: Span | frozenset[str]) -> bool:
     """Whether the spans (or word sets) together name the entity: its longest word and at least
-    half of its words ("British and Commonwealth Shipping" is named by "British and Commonwealth")."""
+    half of its words ("British and Commonwealth Shipping" is named by "British and Commonwealth"),
+    in a span only where written as a name (`Span.name_words`)."""
     words: set[str] = set()
     for s in spans:
-        words |= s.words if isinstance(s, Span) else s
+        words |= s.name_words if isinstance(s, Span) else s
     if not entity.words:
         return True
     found = entity.words & words
@@ -203,9 +216,13 @@ def names(span: Span, labels: frozenset[str] = NAME_LABELS) -> list[Entity]:
     return found
 
 
-def words_of(text: str) -> frozenset[str]:
-    """Lower-cased words of a short text (a headline), without running the pipeline."""
-    lowered = {w.lower() for w in re.findall(r"[\w$%]+(?:[.'’][\w]+)*", text)}
+def words_of(text: str, names_only: bool = False) -> frozenset[str]:
+    """Lower-cased words of a short text (a headline), without running the pipeline; with
+    `names_only`, only those written as part of a name is (see `Span.name_words`)."""
+    found = re.findall(r"[\w$%]+(?:[.'’][\w]+)*", text)
+    if names_only:
+        found = [w for w in found if not w[0].islower() or w in JOINERS]
+    lowered = {w.lower() for w in found}
     return frozenset(lowered | {normalise_word(w) for w in lowered} | {_key(w) for w in lowered})
 
 

@@ -178,6 +178,20 @@ def test_a_sentence_without_marker_gets_the_passage_that_supports_it(indexed):
     assert_citations_exact(answer)
 
 
+def test_markers_and_lead_ins_of_a_model_are_read_sentence_by_sentence(indexed):
+    # the sentence splitter reads "[" as a boundary ("... AB. [" / "1]."): markers must stay with
+    # their sentence, and "According to the passage" is the prompt's layout, not the answer
+    said = (
+        "According to the passage [1], Orvik Foods AB agreed to buy Nordmjolk for 230 mln crowns in "
+        "cash [1]. The purchase is expected to close in June [1]."
+    )
+    answer = engine_with(indexed, ScriptedLLM([said])).ask("How much will Orvik Foods pay for Nordmjolk?")
+    assert answer.answer.startswith("Orvik Foods AB agreed to buy Nordmjolk for 230 mln crowns in cash [1]. ")
+    assert re.search(r"close in June \[\d\]\.$", answer.answer) and not answer.removed_sentences
+    assert not re.search(r"\[(?!\d)|(?<![\d])\]", answer.answer)
+    assert_citations_exact(answer)
+
+
 def test_a_model_that_answers_the_wrong_kind_of_thing_is_replaced_by_the_quote(indexed):
     llm = ScriptedLLM(["Orvik Foods is buying a dairy maker [1]."])
     answer = engine_with(indexed, llm).ask("How much will Orvik Foods pay for Nordmjolk?")
@@ -264,3 +278,4 @@ def test_dates_narrow_the_articles_an_answer_may_use(indexed):
     assert engine.ask(question, since="1991-03-13").refused
     with pytest.raises(BadInputError, match="YYYY-MM-DD"):
         engine.ask(question, since="12 March")
+

@@ -84,23 +84,37 @@ def sentences(
         if re.search(r"[.!?][\"'”’)]*(\s*\[\d[\d,; ]*\])*\s+\S", buffer):
             done = split(buffer)
             yield from done[:-1]
-            buffer = done[-1] if done else ""
+            buffer = (done[-1] if done else "") + (" " if buffer[-1:].isspace() else "")
     yield from split(buffer)
 
 
 def split(text: str) -> list[str]:
-    """Answer text into sentences, each keeping the [n] markers that follow its full stop."""
+    """Answer text into sentences, each with the [n] markers written in it or right after its full
+    stop (placed before its final punctuation). The markers are taken out before the text is split:
+    the sentence splitter reads a bracket as a boundary ("… DIM S.A. [" / "1].")."""
+    plain, marks, pos = "", [], 0
+    for m in MARKER.finditer(text):
+        plain += text[pos : m.start()]
+        marks.append((len(plain), markers(m.group())))
+        pos = m.end()
+    plain += text[pos:]
+    spans = [(s, e) for s, e in nlp.analyse(plain).sentences if plain[s:e].strip()] if plain.strip() else []
     out: list[str] = []
-    for s, e in nlp.analyse(text).sentences:
-        piece = text[s:e].strip()
-        if out and re.fullmatch(r"(\[\d+(?:\s*[,;]\s*\d+)*\]\s*)+", piece):
-            out[-1] += " " + piece
-        elif piece:
-            out.append(piece)
+    for i, (s, e) in enumerate(spans):
+        nxt = spans[i + 1][0] if i + 1 < len(spans) else len(plain) + 1
+        numbers = [n for at, ns in marks if (i == 0 or s <= at) and at < nxt for n in ns]
+        piece = plain[s:e].strip()
+        out.append(with_markers(piece, numbers) if numbers else piece)
     return out
 
 
 _ECHO = re.compile(r"^\W*\d+\]\s*|^\s*\[\d+\]\s*")  # a model copying the prompt's "[1] " lead
+# a model's lead-in about the prompt itself: "According to the passage, …", "The passage states that …"
+_LEAD = re.compile(
+    r"^\s*(?:according to\s+(?:the\s+)?(?:passage|article)s?(?:\s+from)?\s*,?\s*"
+    r"|(?:the\s+)?(?:passage|article)s?(?:\s+from)?\s*,?\s*(?:states?|says?|reports?|mentions?)\s+(?:that\s+)?)",
+    re.I,
+)
 
 
 # a word glued to the number after it ("to5.1 pct", "in April1987"): a small model sometimes drops
@@ -110,8 +124,12 @@ _GLUED = re.compile(r"\b([a-z]{2,}|[A-Z][a-z]{2,8})(?=\d)")
 
 def clean(sentence: str, titles: list[str]) -> str:
     """A drafted sentence without what a small model copies from the prompt's layout: a leading
-    passage number, or a leading "Headline:" of a shown passage; words glued to numbers parted."""
+    passage number, a lead-in about "the passage", or a leading "Headline:" of a shown passage;
+    words glued to numbers parted."""
     sentence = _GLUED.sub(lambda m: m[1] + " " if _parts(m[1]) else m[1], _ECHO.sub("", sentence))
+    if lead := _LEAD.match(sentence):
+        rest = sentence[lead.end() :]
+        sentence = rest[:1].upper() + rest[1:]
     for title in titles:
         if title and sentence.startswith(title):
             sentence = re.sub(r"^\s*(\([^)]*\))?\s*[:—-]?\s*", "", sentence[len(title) :])

@@ -117,14 +117,15 @@ def _timely(years: set[int], p: Passage, named: frozenset[str]) -> bool:
 
 
 def article_words(p: Passage) -> frozenset[str]:
-    """The words of the passage's whole article: a name its lead gave in full is still named."""
+    """The words of the passage's whole article written as names are (capitalised, digits): a name
+    its lead gave in full is still named there."""
     return _article_words(p.path, p.doc_id)
 
 
 @lru_cache(maxsize=4096)
 def _article_words(path: str, doc_id: str) -> frozenset[str]:
     try:
-        return nlp.words_of(read_text(path))
+        return nlp.words_of(read_text(path), names_only=True)
     except (OSError, QAError):
         return frozenset()
 
