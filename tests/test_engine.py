@@ -216,6 +216,20 @@ def test_follow_up_without_a_pronoun_carries_the_previous_question(indexed):
     assert "June" in answer.answer
 
 
+def test_a_nameless_follow_up_is_never_answered_about_someone_else(indexed):
+    # "its" is Kestrel Shipping; the archive's only pre-tax loss is that of Halvorsen Marine, whose
+    # article mentions Kestrel as a rival
+    history = [Turn("Who did Kestrel Shipping name as chairman?", "Maria Lindqvist [1].")]
+    question = "What was its fourth-quarter pre-tax loss?"
+    assert build_engine(indexed).ask(question, history).refused
+    llm = ScriptedLLM(["It had a fourth-quarter pre-tax loss of 470 mln dlrs [1]."])
+    answer = engine_with(indexed, llm).ask(question, history)
+    assert answer.refused and "470" not in answer.answer
+    # the same question about the company it was asked of is answered
+    history = [Turn("Why did Halvorsen Marine write down its tanker fleet?", "[1]")]
+    assert "470 mln dlrs" in build_engine(indexed).ask(question, history).answer
+
+
 def test_stream_yields_verified_sentences_then_the_answer(indexed):
     llm = ScriptedLLM(
         [

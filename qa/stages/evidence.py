@@ -168,12 +168,28 @@ def about(question: Question, sentence: nlp.Span, passage: nlp.Span, title: froz
     """Whether a sentence is about the question's names: it mentions them all, or it names nobody
     else of their kind and its passage or article mentions them (a figure in a sentence about another
     company is no answer). Names of the kind asked for ("which town") are answers, not rivals."""
+    if not about_context(question, sentence, passage, title):
+        return False
     if all(nlp.mentions(n, sentence) for n in question.names):
         return True
     rivals = rival_labels(question.names) - ANSWER_LABELS.get(question.kind or "", frozenset())
     if conflicting(sentence, question.span.words, rivals):
         return False
     return all(nlp.mentions(n, sentence, passage, title) for n in question.names)
+
+
+def about_context(question: Question, sentence: nlp.Span, *around: nlp.Span | frozenset[str]) -> bool:
+    """For a follow-up that names nobody ("What were its revenues?"): the sentence names one of the
+    conversation's names, or names nobody else of their kind while its passage or article names one.
+    Whichever of them "its" means, the answer is about someone the conversation named."""
+    names = question.context_names
+    if not names or any(nlp.mentions(n, sentence) for n in names):
+        return True
+    known = question.span.words.union(*(n.words for n in names))
+    rivals = rival_labels(names) - ANSWER_LABELS.get(question.kind or "", frozenset())  # as in `about`
+    if conflicting(sentence, known, rivals):
+        return False
+    return any(nlp.mentions(n, sentence, *around) for n in names)
 
 
 def rival_labels(names: Iterable[nlp.Entity]) -> frozenset[str]:

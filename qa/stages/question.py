@@ -111,6 +111,9 @@ class Question:
     day: bool = False  # "on what date", "which day": a day is asked for, not a month or year
     descriptors: frozenset[str] = frozenset()  # nationality words ("French"), which articles vary
     background: frozenset[str] = frozenset()  # words only a follow-up's context brought in
+    # a follow-up without names of its own ("What were its revenues?"): the names of its context,
+    # one of which the article must mention (whichever "its" means, it is someone already named)
+    context_names: tuple[nlp.Entity, ...] = ()
 
     @property
     def ask(self) -> dict[str, float]:
@@ -136,7 +139,8 @@ class Question:
 
 def read_question(question: str, terms: Terms) -> Question:
     """What is asked. A follow-up's context ("… (follow-up to: …)") is background: its words count
-    half in coverage, its names are not required and it says nothing about the kind of answer."""
+    half in coverage, none of its names is required by itself (one of them is, when the follow-up
+    names nobody) and it says nothing about the kind of answer."""
     own, context = split(question)
     span = nlp.analyse(own).whole
     kind = next((k for k, pattern in (*_OPENING, *_KINDS) if re.search(pattern, own, re.I)), None)
@@ -150,7 +154,11 @@ def read_question(question: str, terms: Terms) -> Question:
     )
     day = bool(re.search(r"\b(what|which) (date|day)\b", own, re.I))
     only_context = frozenset(weights) - set(_weights(span, terms, None))
-    return Question(question, span, tuple(nlp.names(span)), kind, weights, asked, day, norp, only_context)
+    names = tuple(nlp.names(span))
+    context_names = () if names or not context else tuple(nlp.names(nlp.analyse(context).whole))
+    return Question(
+        question, span, names, kind, weights, asked, day, norp, only_context, context_names
+    )
 
 
 def _weights(span: nlp.Span, terms: Terms, asked: str | None) -> dict[str, float]:

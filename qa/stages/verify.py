@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from index.settings import TrustSettings
 from qa import text as nlp
-from qa.stages.evidence import conflicting, rival_labels
+from qa.stages.evidence import about_context, conflicting, rival_labels
 from qa.stages.question import Question
 
 Cosine = Callable[[str, str], float]
@@ -95,7 +95,7 @@ def coverage(claim: nlp.Span, have: frozenset[str]) -> float:
 
 
 def about_question(question: Question, quote: Quote) -> bool:
-    """The cited article mentions every name the question asks about."""
-    return all(
-        nlp.mentions(n, quote.span, quote.passage, quote.title_words, quote.article) for n in question.names
-    )
+    """The cited article mentions every name the question asks about (and, for a follow-up that
+    names nobody, one of the names of its context)."""
+    where = (quote.span, quote.passage, quote.title_words, quote.article)
+    return about_context(question, *where) and all(nlp.mentions(n, *where) for n in question.names)
