@@ -148,11 +148,18 @@ class Engine:
             }
             trace["missing"] = {w: round(asked.ask[w], 2) for w in b.missing}
             trace["missing_share"] = round(b.missing_share, 3)
+        trace["tentative"] = decision.tentative
+        if decision.tentative and self.llm is None:  # close evidence and no model: refused here
+            trace["answerable"] = False
         if decision.answerable and decision.best is not None:
-            if self.llm is not None:  # the extractive answer is this quote, at once
-                yield self._first_quote(build, decision.best, timings, t0)
-                yield from self._generate(build, decision.best, cancel, trace, timings, t0)
-            if not self._answers(build) and not trace.get("model_refused"):
+            if self.llm is not None:
+                if not decision.tentative:  # the extractive answer is this quote, at once
+                    yield self._first_quote(build, decision.best, timings, t0)
+                yield from self._generate(build, decision.best, cancel, trace, timings, t0, decision.tentative)
+            if decision.tentative and not self._answers(build):  # close evidence: the model's or nothing
+                build.removed += build.sentences
+                build.sentences, build.citations, build.keys = [], [], {}
+            elif not self._answers(build) and not trace.get("model_refused"):
                 trace["fallback"] = self.llm is not None
                 build.removed += build.sentences
                 build.sentences, build.citations, build.keys = [], [], {}
@@ -190,8 +197,10 @@ class Engine:
         trace: dict[str, Any],
         timings: dict[str, float],
         t0: float,
+        tentative: bool = False,
     ) -> Iterator[Event]:
-        """The model drafts from the best window and the other windows about the question's names."""
+        """The model drafts from the best window and the other windows about the question's names.
+        On close evidence (`tentative`) the model's "not in the articles" always stands."""
         assert self.llm is not None
         shown = draft.shown([best, *(w for w in build.ranked if w.about and w is not best)], self.trust)
         prompt = draft.messages(build.question.text, shown, build.passages, self.trust.prompt_passages)
@@ -206,7 +215,7 @@ class Engine:
             trace["draft"] += sentence + " "
             if draft.REFUSES.search(sentence):
                 trace["model_declined"] = True
-                trace["model_refused"] = self.trust.model_can_refuse
+                trace["model_refused"] = self.trust.model_can_refuse or tentative
                 continue
             yield from self._check(sentence, shown, build)
 

@@ -293,3 +293,27 @@ def test_dates_narrow_the_articles_an_answer_may_use(indexed):
     with pytest.raises(BadInputError, match="YYYY-MM-DD"):
         engine.ask(question, since="12 March")
 
+
+CLOSE = "How much cash did Orvik Foods agree to pay to acquire the dairy maker Nordmjolk?"  # no "acquire"
+
+
+def test_close_evidence_is_answered_only_by_a_checked_model_sentence(indexed):
+    """The article says "buy", the question "acquire": close evidence, not plain. Without a model it
+    is refused; with one, a checked sentence answers, while a refusal or an unchecked figure from
+    the model leaves a refusal, never the quote alone."""
+    extractive = build_engine(indexed).ask(CLOSE)
+    assert extractive.refused and "plainly" in extractive.notes[0]
+
+    right = "Orvik Foods agreed to buy Nordmjolk for 230 mln crowns in cash [1]."
+    events = list(engine_with(indexed, ScriptedLLM([right])).stream(CLOSE))
+    assert "quote" not in [e.kind for e in events]  # nothing shown before it is checked
+    answer = events[-1].answer
+    assert not answer.refused and "230 mln crowns" in answer.answer
+    assert_citations_exact(answer)
+
+    for said in ("NOT IN ARTICLES", "Orvik Foods agreed to pay 250 mln crowns for Nordmjolk [1]."):
+        answer = engine_with(indexed, ScriptedLLM([said])).ask(CLOSE)
+        assert answer.refused and "230" not in answer.answer, said
+
+    off = indexed.replace(trust=indexed.trust.model_copy(update={"max_missing_model": 0.2}))
+    assert engine_with(off, ScriptedLLM([right])).ask(CLOSE).refused  # off: plain evidence only

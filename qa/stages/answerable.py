@@ -9,6 +9,12 @@ best-ranked qualifying window must then reach `min_evidence` on its evidence sco
 embedding similarity weighted by `rank_dense`). Thresholds come from a risk-coverage sweep on the
 tuning half of the development set (docs/QUALITY.md).
 
+Between plain evidence and none there is close evidence: a window that lacks a little more of what
+is asked (a paraphrase: "sold" for "sale", "based in" for "located"). Word lists and word vectors
+cannot tell a paraphrase from an opposite ("buy" and "sell" are close neighbours), so close
+evidence is answered only through a model whose sentence then passes every check of `verify`
+(names, numbers, dates in its quote); without a model it is refused.
+
 It does not look at what a model says; a model may still refuse (see the engine).
 """
 
@@ -28,22 +34,33 @@ class Decision:
     score: float  # evidence_score of `best` (0 without one)
     reason: str  # why not, in words a reader could follow
     nearest: Window | None = None  # the best window about the names with the kind asked, qualifying or not
+    # the evidence is close but not plain (it lacks more than `max_missing` of what is asked, at most
+    # `max_missing_model`): answer only with a model sentence that passes the check, never with the
+    # quote alone, and let the model's "not in the articles" stand; `reason` says why if it refuses
+    tentative: bool = False
 
 
 def decide(question: Question, ranked: list[Window], trust: TrustSettings) -> Decision:
     loose = question.kind in (None, "reason")  # no kind of answer to insist on
     relevant = [w for w in ranked if w.about and (w.typed or loose)]
-    candidates = [w for w in relevant if w.missing_share <= trust.max_missing and w.timely]
+    timely = [w for w in relevant if w.timely]
+    nearest = relevant[0] if relevant else None
+    reason = "no passage says what is asked" + (f" about {_names(question)}" if question.names else "")
+    plain = [w for w in timely if w.missing_share <= trust.max_missing]
+    close = [w for w in timely if w.missing_share <= trust.max_missing_model]
+    candidates = plain or close
+    if not candidates:
+        return Decision(False, None, 0.0, reason, nearest)
     if any(w.fit for w in candidates):  # "60,000 subscribers" for "how many subscribers"
         candidates = [w for w in candidates if w.fit]
-    nearest = relevant[0] if relevant else None
-    if not candidates:
-        reason = "no passage says what is asked" + (f" about {_names(question)}" if question.names else "")
-        return Decision(False, None, 0.0, reason, nearest)
     best = candidates[0]
     score = evidence_score(best, trust)
     if score < trust.min_evidence:
         return Decision(False, best, score, "the closest passages do not cover the question", nearest)
+    if not plain:
+        about = f" about {_names(question)}" if question.names else ""
+        why = f"no passage says plainly what is asked{about}, and no answer drawn from the closest could be checked"
+        return Decision(True, best, score, why, nearest, tentative=True)
     return Decision(True, best, score, "", nearest)
 
 
