@@ -170,16 +170,20 @@ def compare_answers(settings: Settings, items: list[Any], seeds: Path | None = N
     if llm is None:
         raise BadInputError("The baseline needs an LLM: use --backend local or openai.")
     base = query_engine(store, embedder, llm, settings.k, settings.max_answer_tokens)
-    if items:
-        engine.ask(items[0].question)  # warm-up: load the model once, outside the measurements
-    return [_run_item(engine, base, item) for item in items]
+    if not items:
+        return []
+    # each pipeline answers all its questions in a row, as a server would: interleaved, each prompt
+    # would evict the other's from llama.cpp's prefix cache (the one loaded model is shared)
+    engine.ask(items[0].question)  # warm-up: load the model once, outside the measurements
+    ours = [engine.ask(item.question) for item in items]
+    ask(base, items[0].question)
+    theirs = [ask(base, item.question) for item in items]
+    return [_scored(item, o, t) for item, o, t in zip(items, ours, theirs)]
 
 
-def _run_item(engine: Any, base: Any, item: Any) -> ItemRun:
+def _scored(item: Any, ours: Any, theirs: BaselineAnswer) -> ItemRun:
     from qa.measure.devset import answer_correct, refusal_like
 
-    ours = engine.ask(item.question)
-    theirs = ask(base, item.question)
     if item.answerable:
         ours_ok = not ours.refused and answer_correct(item, ours.answer)
         base_ok = answer_correct(item, theirs.text) and not refusal_like(theirs.text)

@@ -42,7 +42,7 @@ WAIT_S = 120.0  # longest wait for one answer on any surface
 class Surfaces:
     questions: int = 0
     sse_quote_ms: list[float] = field(default_factory=list)  # first verified words (or refusal)
-    sse_first_token_ms: list[float] = field(default_factory=list)  # first model words (answers only)
+    sse_first_token_ms: list[float] = field(default_factory=list)  # first checked model sentence (answers)
     sse_final_ms: list[float] = field(default_factory=list)
     widget_first_ms: list[float] = field(default_factory=list)
     chat_first_ms: list[float] = field(default_factory=list)
@@ -156,7 +156,7 @@ def section(s: Surfaces | None) -> str:
         return "## First words on each surface\n\nNot run (`qa bench` with a model backend).\n"
     rows = [
         ("SSE `/api/ask/stream`: verified quote (or the refusal)", s.sse_quote_ms),
-        ("SSE: first model token", s.sse_first_token_ms),
+        ("SSE: first checked model sentence (`delta`)", s.sse_first_token_ms),
         ("SSE: final checked answer", s.sse_final_ms),
         ("browser, widget: first verified words visible", s.widget_first_ms),
         ("browser, Gradio chat: first verified words visible", s.chat_first_ms),
