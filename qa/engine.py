@@ -155,7 +155,8 @@ class Engine:
             if self.llm is not None:
                 if not decision.tentative:  # the extractive answer is this quote, at once
                     yield self._first_quote(build, decision.best, timings, t0)
-                yield from self._generate(build, decision.best, cancel, trace, timings, t0, decision.tentative)
+                tentative = decision.tentative
+                yield from self._generate(build, decision.best, cancel, trace, timings, t0, tentative)
             if decision.tentative and not self._answers(build):  # close evidence: the model's or nothing
                 build.removed += build.sentences
                 build.sentences, build.citations, build.keys = [], [], {}
@@ -210,7 +211,8 @@ class Engine:
         def first_token() -> None:
             timings["model_token_ms"] = _ms(t0)
 
-        for sentence in draft.sentences(self.llm, prompt, self.settings.max_answer_tokens, cancel, first_token):
+        drafted = draft.sentences(self.llm, prompt, self.settings.max_answer_tokens, cancel, first_token)
+        for sentence in drafted:
             timings.setdefault("first_token_ms", _ms(t0))
             trace["draft"] += sentence + " "
             if draft.REFUSES.search(sentence):

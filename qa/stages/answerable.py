@@ -59,7 +59,8 @@ def decide(question: Question, ranked: list[Window], trust: TrustSettings) -> De
         return Decision(False, best, score, "the closest passages do not cover the question", nearest)
     if not plain:
         about = f" about {_names(question)}" if question.names else ""
-        why = f"no passage says plainly what is asked{about}, and no answer drawn from the closest could be checked"
+        why = f"no passage says plainly what is asked{about}"
+        why += ", and no answer drawn from the closest could be checked"
         return Decision(True, best, score, why, nearest, tentative=True)
     return Decision(True, best, score, "", nearest)
 

@@ -156,9 +156,7 @@ def read_question(question: str, terms: Terms) -> Question:
     only_context = frozenset(weights) - set(_weights(span, terms, None))
     names = tuple(nlp.names(span))
     context_names = () if names or not context else tuple(nlp.names(nlp.analyse(context).whole))
-    return Question(
-        question, span, names, kind, weights, asked, day, norp, only_context, context_names
-    )
+    return Question(question, span, names, kind, weights, asked, day, norp, only_context, context_names)
 
 
 def _weights(span: nlp.Span, terms: Terms, asked: str | None) -> dict[str, float]:
