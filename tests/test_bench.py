@@ -74,6 +74,8 @@ def test_bench_run_writes_report_and_plot(tmp_path: Path) -> None:
     assert [c.backend for c in result.cold] == ["extractive"] and result.cold[0].ok  # no local LLM asked
     assert re.search(r"\| answer accuracy \(answerable\) \| [\d.]+ \| [\d.]+ \| ", text)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+    answers_png = png.with_name("bench-answers.png")
+    assert "](bench-answers.png)" in text and answers_png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_run_measured_reports_status_peak_memory_and_time_limit() -> None:

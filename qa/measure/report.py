@@ -47,6 +47,13 @@ def write(report: Report, out: Path, png: Path | None) -> None:
         plot(report, png)
         rel = png.relative_to(out.parent) if png.is_relative_to(out.parent) else png
         parts.insert(5, f"![retrieval latency and ingest time against corpus size]({rel})\n")
+        if report.items:
+            answers_png = png.with_name(png.stem + "-answers" + png.suffix)
+            plot_answers(report, answers_png)
+            rel = (
+                answers_png.relative_to(out.parent) if answers_png.is_relative_to(out.parent) else answers_png
+            )
+            parts.insert(7, f"![time to first verified words, model first token and whole answer]({rel})\n")
     out.write_text("\n".join(parts), encoding="utf-8")
 
 
@@ -343,6 +350,42 @@ def plot(report: Report, png: Path) -> None:
     right.set_yscale("log")
     _axes(right, "Ingest time (qa index)", "seconds (log)")
     fig.suptitle(f"qa bench, {report.started}, load {report.load.get('start', (0,))[0]:.1f}", fontsize=10)
+    fig.tight_layout()
+    png.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(png)
+    plt.close(fig)
+
+
+def plot_answers(report: Report, png: Path) -> None:
+    """Answer timings of ours and the baseline (p50; whole answer p95 too), seconds, log scale."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ans = [i for i in report.items if i.answerable]
+    called = [i for i in ans if i.ours_model_ms > 0]
+    rows: list[tuple[str, float, float]] = [
+        ("first verified\nwords p50", _p50(ans, "ours_quote_ms"), _p50(ans, "base_first_ms")),
+        ("model first\ntoken p50", _p50(called, "ours_model_ms"), _p50(ans, "base_first_ms")),
+        ("whole answer\np50", _p50(ans, "ours_total_ms"), _p50(ans, "base_total_ms")),
+        ("whole answer\np95", _p95(ans, "ours_total_ms"), _p95(ans, "base_total_ms")),
+    ]
+    fig, ax = plt.subplots(figsize=(8, 4), dpi=110)
+    x = np.arange(len(rows))
+    for shift, name, color, col in (
+        (-0.2, "ours", "tab:blue", 1),
+        (0.2, "plain llama-index", "tab:orange", 2),
+    ):
+        values = [max(float(row[col]) / 1000, 1e-3) for row in rows]
+        bars = ax.bar(x + shift, values, 0.4, color=color, label=name)
+        ax.bar_label(bars, [f"{v:.1f}" for v in values], fontsize=8)
+    ax.set_xticks(x, [row[0] for row in rows], fontsize=9)
+    ax.set_yscale("log")
+    ax.set_ylabel("seconds (log)")
+    ax.set_title(f"Answers on {len(ans)} questions, same model and index, one at a time", fontsize=10)
+    ax.grid(True, axis="y", which="both", alpha=0.3)
+    ax.legend(fontsize=8)
     fig.tight_layout()
     png.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(png)
