@@ -242,6 +242,7 @@ def _serve(settings: Settings, port: int) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
     env.update(GRADIO_ANALYTICS_ENABLED="False", HF_HUB_OFFLINE="1", ANONYMIZED_TELEMETRY="False")
     env.update(QA_EMBEDDER=settings.embedder, QA_MODEL=settings.model, QA_THREADS=str(settings.threads))
+    env["QA_ANSWER_TIMEOUT_S"] = str(settings.answer_timeout_s)
     if settings.models_dir is not None:  # model files already joined elsewhere
         env["QA_MODELS_DIR"] = str(settings.models_dir)
     cmd = [

@@ -55,14 +55,15 @@ def run(settings: Settings, questions: list[str], say: Callable[[str], None]) ->
 
     out = Surfaces(questions=len(questions))
     port = _free_port()
-    proc = _serve(settings, port)
+    # the server may take as long as the client waits: a measurement, not a guard against a wedge
+    proc = _serve(settings.replace(answer_timeout_s=WAIT_S), port)
     try:
         _wait_until_up(port, proc, seconds=300)
         _sse(port, "What is this archive about?")  # warm-up: the model's first call
         for q in questions:
-            quote, first, final = _sse(port, q)
+            quote, first, final, head = _sse(port, q)
             if final < 0:
-                out.failures.append(f"SSE: no final answer for {q!r}")
+                out.failures.append(f"SSE: no final answer for {q!r}; the response began {head!r}")
                 continue
             out.sse_quote_ms.append(quote)
             out.sse_final_ms.append(final)
@@ -81,8 +82,9 @@ def run(settings: Settings, questions: list[str], say: Callable[[str], None]) ->
     return out
 
 
-def _sse(port: int, question: str) -> tuple[float, float, float]:
-    """(ms to the quote or a refusal, ms to the first model delta or -1, ms to final or -1)."""
+def _sse(port: int, question: str) -> tuple[float, float, float, bytes]:
+    """(ms to the quote or a refusal, ms to the first model delta or -1, ms to final or -1, and the
+    start of the response: its status line and first event, to say why when there is no final)."""
     from qa.measure.soak import _connect
 
     quote = first = -1.0
@@ -98,8 +100,8 @@ def _sse(port: int, question: str) -> tuple[float, float, float]:
                 first = now
             at = buffer.find(b"event: final")
             if at >= 0 and b"\n\n" in buffer[at:]:  # the whole final event has arrived
-                return quote, first, now
-    return quote, first, -1.0
+                return quote, first, now, buffer[:200]
+    return quote, first, -1.0, buffer[:200]
 
 
 def _browser(port: int, questions: list[str], out: Surfaces) -> None:
