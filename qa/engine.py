@@ -152,19 +152,17 @@ class Engine:
         if decision.tentative and self.llm is None:  # close evidence and no model: refused here
             trace["answerable"] = False
         if decision.answerable and decision.best is not None:
+            tentative = decision.tentative
             if self.llm is not None:
-                if not decision.tentative:  # the extractive answer is this quote, at once
+                if not tentative:  # the extractive answer is this quote, at once
                     yield self._first_quote(build, decision.best, timings, t0)
-                tentative = decision.tentative
                 yield from self._generate(build, decision.best, cancel, trace, timings, t0, tentative)
-            if decision.tentative and not self._answers(build):  # close evidence: the model's or nothing
+            if not self._answers(build) and (tentative or not trace.get("model_refused")):
                 build.removed += build.sentences
                 build.sentences, build.citations, build.keys = [], [], {}
-            elif not self._answers(build) and not trace.get("model_refused"):
-                trace["fallback"] = self.llm is not None
-                build.removed += build.sentences
-                build.sentences, build.citations, build.keys = [], [], {}
-                yield from self._quote(build, decision.best, timings, t0)
+                if not tentative:  # plain evidence: the verified window answers; close: nothing does
+                    trace["fallback"] = self.llm is not None
+                    yield from self._quote(build, decision.best, timings, t0)
         timings.setdefault("first_token_ms", _ms(t0))
         timings["total_ms"] = _ms(t0)
         yield Event("final", answer=self._finish(question, standalone, build, decision, timings), trace=trace)
@@ -206,7 +204,6 @@ class Engine:
         shown = draft.shown([best, *(w for w in build.ranked if w.about and w is not best)], self.trust)
         prompt = draft.messages(build.question.text, shown, build.passages, self.trust.prompt_passages)
         trace["draft"] = ""
-        trace["prompt_chars"] = sum(len(m["content"]) for m in prompt)
 
         def first_token() -> None:
             timings["model_token_ms"] = _ms(t0)

@@ -146,18 +146,15 @@ class Span:
     @cached_property
     def words(self) -> frozenset[str]:
         """Every lower-cased word and lemma, stop words included, and name keys (for mentions)."""
-        return frozenset(w for t in self.tokens() for w in (t.lower, t.lemma, _key(t.lower)))
+        return frozenset(w for t in self.tokens() for w in _forms(t))
 
     @cached_property
     def name_words(self) -> frozenset[str]:
-        """`words` of the tokens written as part of a name is (capitalised, digits, joiners): what may
+        """`words` of the tokens written as part of a name is (see `written_as_name`): what may
         mention a name. "shipping" in "the shipping group" does not name Kestrel Shipping."""
         text = self.analysis.text
         return frozenset(
-            w
-            for t in self.tokens()
-            if not text[t.start].islower() or t.lower in JOINERS
-            for w in (t.lower, t.lemma, _key(t.lower))
+            w for t in self.tokens() if written_as_name(text[t.start : t.end]) for w in _forms(t)
         )
 
     @cached_property
@@ -216,12 +213,17 @@ def names(span: Span, labels: frozenset[str] = NAME_LABELS) -> list[Entity]:
     return found
 
 
+def written_as_name(word: str) -> bool:
+    """Capitalised, a number, or a joiner ("of", "and"): how a word inside a name is written."""
+    return bool(word) and (not word[0].islower() or word.lower() in JOINERS)
+
+
 def words_of(text: str, names_only: bool = False) -> frozenset[str]:
     """Lower-cased words of a short text (a headline), without running the pipeline; with
     `names_only`, only those written as part of a name is (see `Span.name_words`)."""
     found = re.findall(r"[\w$%]+(?:[.'’][\w]+)*", text)
     if names_only:
-        found = [w for w in found if not w[0].islower() or w in JOINERS]
+        found = [w for w in found if written_as_name(w)]
     lowered = {w.lower() for w in found}
     return frozenset(lowered | {normalise_word(w) for w in lowered} | {_key(w) for w in lowered})
 
@@ -324,6 +326,11 @@ def entity_words(text: str) -> frozenset[str]:
     return frozenset(
         w for w in words if (len(w) > 1 or w.isdigit()) and w not in LEGAL_FORMS | TITLES | JOINERS
     )
+
+
+def _forms(t: Token) -> tuple[str, str, str]:
+    """The forms of a token a word set holds: lower case, lemma, and name key."""
+    return t.lower, t.lemma, _key(t.lower)
 
 
 def _key(word: str) -> str:

@@ -45,7 +45,8 @@ def decide(question: Question, ranked: list[Window], trust: TrustSettings) -> De
     relevant = [w for w in ranked if w.about and (w.typed or loose)]
     timely = [w for w in relevant if w.timely]
     nearest = relevant[0] if relevant else None
-    reason = "no passage says what is asked" + (f" about {_names(question)}" if question.names else "")
+    about = f" about {_names(question)}" if question.names else ""
+    reason = f"no passage says what is asked{about}"
     plain = [w for w in timely if w.missing_share <= trust.max_missing]
     close = [w for w in timely if w.missing_share <= trust.max_missing_model]
     candidates = plain or close
@@ -58,7 +59,6 @@ def decide(question: Question, ranked: list[Window], trust: TrustSettings) -> De
     if score < trust.min_evidence:
         return Decision(False, best, score, "the closest passages do not cover the question", nearest)
     if not plain:
-        about = f" about {_names(question)}" if question.names else ""
         why = f"no passage says plainly what is asked{about}"
         why += ", and no answer drawn from the closest could be checked"
         return Decision(True, best, score, why, nearest, tentative=True)

@@ -170,12 +170,7 @@ def about(question: Question, sentence: nlp.Span, passage: nlp.Span, title: froz
     company is no answer). Names of the kind asked for ("which town") are answers, not rivals."""
     if not about_context(question, sentence, passage, title):
         return False
-    if all(nlp.mentions(n, sentence) for n in question.names):
-        return True
-    rivals = rival_labels(question.names) - ANSWER_LABELS.get(question.kind or "", frozenset())
-    if conflicting(sentence, question.span.words, rivals):
-        return False
-    return all(nlp.mentions(n, sentence, passage, title) for n in question.names)
+    return _about(question, question.names, all, question.span.words, sentence, passage, title)
 
 
 def about_context(question: Question, sentence: nlp.Span, *around: nlp.Span | frozenset[str]) -> bool:
@@ -183,13 +178,28 @@ def about_context(question: Question, sentence: nlp.Span, *around: nlp.Span | fr
     conversation's names, or names nobody else of their kind while its passage or article names one.
     Whichever of them "its" means, the answer is about someone the conversation named."""
     names = question.context_names
-    if not names or any(nlp.mentions(n, sentence) for n in names):
+    if not names:
         return True
     known = question.span.words.union(*(n.words for n in names))
-    rivals = rival_labels(names) - ANSWER_LABELS.get(question.kind or "", frozenset())  # as in `about`
+    return _about(question, names, any, known, sentence, *around)
+
+
+def _about(
+    question: Question,
+    names: tuple[nlp.Entity, ...],
+    need: Callable[[Iterable[bool]], bool],
+    known: frozenset[str],
+    sentence: nlp.Span,
+    *around: nlp.Span | frozenset[str],
+) -> bool:
+    """`need` (all, any) of the names mentioned by the sentence; or, when the sentence names no rival
+    of theirs (a name of another kind, or in `known`, is none), by the sentence with `around`."""
+    if need(nlp.mentions(n, sentence) for n in names):
+        return True
+    rivals = rival_labels(names) - ANSWER_LABELS.get(question.kind or "", frozenset())
     if conflicting(sentence, known, rivals):
         return False
-    return any(nlp.mentions(n, sentence, *around) for n in names)
+    return need(nlp.mentions(n, sentence, *around) for n in names)
 
 
 def rival_labels(names: Iterable[nlp.Entity]) -> frozenset[str]:
