@@ -91,7 +91,7 @@ def sentences(
 def split(text: str) -> list[str]:
     """Answer text into sentences, each with the [n] markers written in it or right after its full
     stop (placed before its final punctuation). The markers are taken out before the text is split:
-    the sentence splitter reads a bracket as a boundary ("… DIM S.A. [" / "1].")."""
+    the sentence splitter reads a bracket as a boundary ("… Holm S.A. [" / "1].")."""
     plain, marks, pos = "", [], 0
     for m in MARKER.finditer(text):
         plain += text[pos : m.start()]

@@ -3,8 +3,8 @@
 A follow-up ("Which firm is he joining?") needs the conversation when it uses a pronoun, points
 back ("that agreement") or says almost nothing of its own ("And in 1985?"). Without any model
 call, the latest earlier question that stood on its own, and the names its answer brought in,
-are appended as context: "Which firm is he joining? (follow-up to: Who is leaving the NASD?
-Gordon Macklin)". Retrieval searches all of it; `question.read_question` keeps the follow-up's
+are appended as context: "Which firm is he joining? (follow-up to: Who is leaving the exchange?
+Anders Holm)". Retrieval searches all of it; `question.read_question` keeps the follow-up's
 own words as what is asked and the context as background, so a wrong guess at what "he" means
 can never become a name the answer must be about (measured on the development conversations:
 substituting names for pronouns picked the wrong one in 4 of 10). With `model=True` the model
@@ -66,8 +66,8 @@ FOLLOW_UP = " (follow-up to: "
 
 def fallback(question: str, history: list[Turn]) -> str:
     """The question, then as context the latest earlier question that stood on its own and the
-    names its answer brought in: "How much will Esso pay for it? (follow-up to: Which unit did CSR
-    agree to sell? CSR Oil and Gas)". The question's own words stay first: they say what is asked."""
+    names its answer brought in: "How much will Talmar pay for it? (follow-up to: Which unit did Vesta
+    agree to sell? Vesta Oil and Gas)". The question's own words stay first: they say what is asked."""
     i = next((i for i in range(len(history) - 1, -1, -1) if not needs_context(history[i].question)), 0)
     turn = history[i]
     asked = nlp.analyse(turn.question).whole
