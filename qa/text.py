@@ -186,9 +186,36 @@ def mentions(entity: Entity, *spans: Span | frozenset[str]) -> bool:
         words |= s.name_words if isinstance(s, Span) else s
     if not entity.words:
         return True
-    found = entity.words & words
+    found = {w for w in entity.words if w in words or _abbreviated(w, words)}
     longest = max(entity.words, key=lambda w: (len(w), w))
     return longest in found and 2 * len(found) >= len(entity.words)
+
+
+def _abbreviated(word: str, words: set[str] | frozenset[str]) -> bool:
+    """The word is there cut short with a dot, as news writes places and titles ("Ariz." for
+    Arizona, "Calif." for California): two to five letters, then the dot."""
+    return any(word[:k] + "." in words for k in range(2, min(6, len(word) - 1)))
+
+
+def mentions_short(entity: Entity, sentence: Span, *around: Span | frozenset[str]) -> bool:
+    """The sentence names the entity by its short form, as news does after the first mention
+    ("Stora" for "Stora Kopparbergs Bergslags AB"): it has a name made only of the entity's words,
+    its first one included, and `around` (the passage, the article) names the entity in full.
+    "Banca Nazionale" is not a short form of "Banca Commerciale Italiana"."""
+    first = next((w for w in _key_words(entity.text) if w in entity.words), None)
+    if first is None or len(entity.words) < 2:
+        return False
+    if not any(first in n.words and n.words <= entity.words for n in names(sentence)):
+        return False
+    return mentions(entity, *around)
+
+
+def addressed(entity: Entity, analysis: Analysis) -> bool:
+    """The name is who was told, not who did anything ("…, officials told Reuters", "told Acme
+    Daily in an interview"); "told Acme to pay" makes Acme the doer."""
+    before = [t for t in analysis.tokens if t.end <= entity.start and not t.lower.isspace()]
+    after = [t for t in analysis.tokens if t.start >= entity.end and not t.lower.isspace()]
+    return bool(before) and before[-1].lemma == "tell" and not (after and after[0].lower == "to")
 
 
 def normalise_word(word: str) -> str:
@@ -205,11 +232,12 @@ def names(span: Span, labels: frozenset[str] = NAME_LABELS) -> list[Entity]:
         if t is not None and t.propn and t.start not in covered and t.lemma not in MONTH_NAMES:
             run.append(t)
             continue
-        if run:
+        # a run with a capital letter: not the tagger's "stock exchange"; "al-Rai al-Aam" is one
+        if any(span.analysis.text[x.start].isupper() for x in run):
             text = span.analysis.text[run[0].start : run[-1].end]
             if words := entity_words(text):
                 found.append(Entity(run[0].start, run[-1].end, "PROPN", text, words))
-            run = []
+        run = []
     return found
 
 
@@ -278,11 +306,26 @@ def analyse_many(texts: Iterable[str]) -> list[Analysis]:
 def _from_doc(text: str, doc: Any) -> Analysis:
     tokens = tuple(_token(t) for t in doc)
     entities = tuple(
-        Entity(e.start_char, e.end_char, e.label_, e.text, entity_words(e.text)) for e in doc.ents
+        Entity(start, end, e.label_, text[start:end], entity_words(text[start:end]))
+        for e in doc.ents
+        for start, end in _at_possessives(e)
     )
     pieces = (p for s in doc.sents for p in _paragraphs(text, s.start_char, s.end_char))
     sentences = tuple(p for p in pieces if p[0] < p[1])
     return Analysis(text, sentences, tokens, entities, _numbers(doc))
+
+
+def _at_possessives(entity: Any) -> list[tuple[int, int]]:
+    """An entity split where a possessive joins two names ("Acme Industries' Riverton mill" names
+    Acme Industries and Riverton); a possessive inside one name ("McDonald's Corp") stays."""
+    pieces, start = [], entity.start_char
+    for t in entity:
+        rest = entity.doc.text[t.idx + len(t.text) : entity.end_char]
+        if t.tag_ == "POS" and t.i > entity.start and entity_words(rest):
+            pieces.append((start, t.idx))
+            start = t.idx + len(t.text)
+            start += len(rest) - len(rest.lstrip())
+    return [*pieces, (start, entity.end_char)]
 
 
 def _token(t: Any) -> Token:
@@ -322,10 +365,12 @@ def _numbers(doc: Any) -> tuple[Number, ...]:
 def entity_words(text: str) -> frozenset[str]:
     """The words that identify a name: lower-cased, dots and possessives dropped ("S.A." is "sa"),
     without legal forms, titles, joining words or hyphen parts like "-based"."""
+    return frozenset(_key_words(text))
+
+
+def _key_words(text: str) -> list[str]:
     words = [_key(w) for w in re.findall(r"[\w]+(?:[.&'’][\w]+)*\.?", text)]
-    return frozenset(
-        w for w in words if (len(w) > 1 or w.isdigit()) and w not in LEGAL_FORMS | TITLES | JOINERS
-    )
+    return [w for w in words if (len(w) > 1 or w.isdigit()) and w not in LEGAL_FORMS | TITLES | JOINERS]
 
 
 def _forms(t: Token) -> tuple[str, str, str]:

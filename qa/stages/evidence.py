@@ -194,7 +194,7 @@ def _about(
 ) -> bool:
     """`need` (all, any) of the names mentioned by the sentence; or, when the sentence names no rival
     of theirs (a name of another kind, or in `known`, is none), by the sentence with `around`."""
-    if need(nlp.mentions(n, sentence) for n in names):
+    if need(nlp.mentions(n, sentence) or nlp.mentions_short(n, sentence, *around) for n in names):
         return True
     rivals = rival_labels(names) - ANSWER_LABELS.get(question.kind or "", frozenset())
     if conflicting(sentence, known, rivals):
@@ -209,9 +209,12 @@ def rival_labels(names: Iterable[nlp.Entity]) -> frozenset[str]:
 
 def conflicting(span: nlp.Span, words: frozenset[str], labels: frozenset[str]) -> list[nlp.Entity]:
     """Names in the span with one of these labels that share no word with `words`: someone else the
-    span may be about."""
+    span may be about (not whoever was told it)."""
     return [
         n
         for n in nlp.names(span)
-        if n.label in labels and not n.words & words and not any(c.isdigit() for c in n.text)
+        if n.label in labels
+        and not n.words & words
+        and not any(c.isdigit() for c in n.text)
+        and not nlp.addressed(n, span.analysis)
     ]

@@ -38,6 +38,7 @@ ROLES = (
     "governor|spokesman|spokeswoman|leader|analyst|economist|trader|dealer|banker|judge|secretary|chief|"
     "head|founder|owner|investor|lawyer|senator|ambassador|premier|king|member|candidate|successor"
 )
+_ASKING = r"(^|[.;:]\s*)\s*((and|but|so|or|since|until|till|by|from|to)\s+)?"  # a question word that asks
 # the question word that opens a question decides first ("Who will take over when X retires?")
 _OPENING = (
     ("reason", r"^\s*why\b"),
@@ -49,15 +50,19 @@ _KINDS = (  # then these, in order of precedence
     ("reason", r"^\s*why\b|\bfor what (reason|purpose)\b|\bwhat .{0,40}\b(use|used) .{0,60}\bfor\b|"
      r"\b(attribute|blame)\b"),
     ("year", r"\b(what|which|in what|in which) year\b"),
-    ("date", r"\bwhen\b|\b(what|which) (date|day|month|time|week)\b|\bby what date\b"),
+    # "when" and "where" ask only at the start ("And when …", "Since when …"); inside a question they
+    # join a clause ("What will it seek when it renegotiates?", "the plant where it makes cars")
+    ("date", rf"{_ASKING}when\b|\b(what|which) (date|day|month|time|week)\b|\bby what date\b"),
     ("percent", r"\bwhat (percentage|percent|proportion)\b|\bhow many (percentage )?points\b|"
      r"\bby what (percentage|percent)\b"),
+    # "by how much did X raise its capacity": a change, in the unit of what changed
+    ("number", rf"\bby how much\b(?!.*\b({_MONEY_NOUNS})\b)"),
     ("money", rf"\bhow much\b.{{0,80}}\b({_MONEY_VERBS})\b|\bhow much (money|cash)\b|\bat what price\b|"
      rf"\bwhat (\w+ )?({_MONEY_NOUNS})\b|^\s*what (was|is|were|are|will be)\b.*\b({_MONEY_NOUNS})\b"),
     ("number", rf"\bhow (many|much|far|long|big|large|high|low|often)\b|\bwhat (\w+ )?({_QUANTITY_NOUNS})\b|"
      rf"^\s*what (was|is|were|are|will be)\b.*\b({_QUANTITY_NOUNS})\b"),
-    ("place", r"\bwhere\b|\b(which|what) (\w+ )?(city|country|state|town|port|region|province|place|county|"
-     r"island|capital)\b"),
+    ("place", rf"{_ASKING}where\b|\b(which|what) (\w+ )?(city|country|state|town|port|region|province|"
+     r"place|county|island|capital)\b"),
     ("person", rf"^\s*(who|whom)\b|\b(which|what) (\w+ )?({ROLES})\b"),
     ("name", r"^\s*whose\b|\bwho\b|\bwhich\b"),
 )  # fmt: skip
@@ -82,6 +87,19 @@ FRAME = frozenset(
     "remain work stand seem involve include article figure".split()
 )
 PAYING = frozenset("pay cost spend charge worth price fetch".split())
+# what an amount of money is, when not what was paid: "had revenues of 200 mln dlrs" is no price
+MONEY_ROLES = frozenset(
+    "revenue sale turnover income profit earning earnings loss salary wage dividend debt deficit budget "
+    "asset assets capital reserve reserves".split()
+)
+PRICING = PAYING | frozenset("buy acquire sell sold bid offer purchase payment value sum amount".split())
+# words an answer of a kind need not repeat: an amount of money says "paid" ("bought Foo for 230 mln
+# crowns"), a place "located" ("Foo's plant in Marysville"), a reason "attributed" ("fell because …")
+KIND_FRAMES = {
+    "money": PAYING,
+    "place": frozenset("locate base headquarter situate".split()),
+    "reason": frozenset("attribute blame cause reason explain".split()),
+}
 MIN_ASK_IDF = 2.5  # below this a word is in too many chunks to tell articles apart (ln of 1 in 12)
 
 
@@ -127,14 +145,12 @@ class Question:
             | _adverbs(self.span)
         )
         frame = FRAME | {self.asked or ""} | nlp.LEGAL_FORMS_EXPANDED | nlp.TITLES | nlp.MONTH_NAMES
-        if self.kind == "money":  # an amount of money says "paid": "bought Foo for 230 mln crowns"
-            frame |= PAYING
-        rest = {
+        frame |= KIND_FRAMES.get(self.kind or "", frozenset())
+        return {
             lemma: w
             for lemma, w in self.weights.items()
-            if lemma not in named and lemma not in frame and w >= MIN_ASK_IDF and not _year(lemma)
+            if not _named(lemma, named) and lemma not in frame and w >= MIN_ASK_IDF and not _year(lemma)
         }
-        return rest
 
 
 def read_question(question: str, terms: Terms) -> Question:
@@ -157,6 +173,12 @@ def read_question(question: str, terms: Terms) -> Question:
     names = tuple(nlp.names(span))
     context_names = () if names or not context else tuple(nlp.names(nlp.analyse(context).whole))
     return Question(question, span, names, kind, weights, asked, day, norp, only_context, context_names)
+
+
+def _named(lemma: str, named: set[str] | frozenset[str]) -> bool:
+    """A word of a name, as a lemma may hold it ("at&t", "u.s.-canada")."""
+    words = nlp.entity_words(lemma)
+    return lemma in named or bool(words) and words <= named
 
 
 def _weights(span: nlp.Span, terms: Terms, asked: str | None) -> dict[str, float]:
@@ -195,7 +217,11 @@ def typed(question: Question, span: nlp.Span) -> bool:
         case "number":
             return bool(new)
         case "money":
-            return any(_next_word(span, n.end, CURRENCIES) or _before(span, n.start) == "$" for n in new)
+            return any(
+                (_next_word(span, n.end, CURRENCIES) or _before(span, n.start) == "$")
+                and _role_fits(question, _role(span, n.start))
+                for n in new
+            )
         case "percent":
             return any(_next_word(span, n.end, PERCENT) for n in new)
         case "year":
@@ -247,6 +273,34 @@ def _next_word(span: nlp.Span, pos: int, words: frozenset[str], reach: int = 2) 
 def _before(span: nlp.Span, pos: int) -> str:
     before = [t for t in span.tokens() if t.end <= pos and not t.lower.isspace()]
     return before[-1].lower if before else ""
+
+
+def _role(span: nlp.Span, pos: int, reach: int = 8) -> str | None:
+    """What an amount is the amount of, when its clause says so before it ("revenues in 1986 of
+    more than 200 mln dlrs": revenue); a comma or "for" ends the search ("…, was sold for 230 mln")."""
+    before = [t for t in span.tokens() if t.end <= pos and not t.lower.isspace()][-reach:]
+    for t in reversed(before):
+        if t.lower in {",", ";", ":", "for", "(", ")"}:
+            return None
+        if t.lemma in MONEY_ROLES or t.lower in MONEY_ROLES:
+            return t.lemma
+    return None
+
+
+def _role_fits(question: Question, role: str | None) -> bool:
+    """An amount of revenue does not answer what was paid, nor one of profit what was earned in sales:
+    when the amount has a role the question does not name, and the question asks about paying or
+    about another role, it answers something else."""
+    if role is None:
+        return True
+    asked = question.span.lemmas
+    if any(_family(role, w) for w in asked):
+        return True
+    return not (asked & PRICING or asked & MONEY_ROLES)
+
+
+def _family(a: str, b: str) -> bool:
+    return a == b or len(a) >= 5 and len(b) >= 5 and a[:5] == b[:5]
 
 
 def _month_in(text: str) -> bool:

@@ -1,0 +1,109 @@
+"""How questions and passages are read (real spaCy pipeline): names, short forms, kinds of answer,
+and what an amount of money is an amount of. Names here are invented."""
+
+import pytest
+
+from qa import text as nlp
+from qa.stages.question import Terms, read_question, typed
+
+TERMS = Terms({}, 1000)
+
+
+def names_of(text):
+    return [n.text for n in nlp.names(nlp.analyse(text).whole)]
+
+
+def name(text):
+    return nlp.names(nlp.analyse(text).whole)[0]
+
+
+def test_a_possessive_between_two_names_makes_two_names():
+    question = (
+        "How many union members went on strike at Harwick Timber Industries' Snowflake, Nevada paper mill?"
+    )
+    found = {n.words for n in nlp.names(nlp.analyse(question).whole)}
+    assert {frozenset({"harwick", "timber", "industries"}), frozenset({"snowflake"})} <= found
+    assert names_of("McDonald's Corp said sales rose.")[0] == "McDonald's Corp"  # one name with a possessive
+
+
+def test_a_lower_case_word_is_not_a_name():
+    q = read_question("On what date did the Oslo stock exchange suspend trading in shares of Brenna?", TERMS)
+    assert {n.text for n in q.names} == {"Oslo", "Brenna"}  # the tagger calls "exchange" a proper noun
+
+
+def test_a_short_form_names_a_company_its_article_names_in_full():
+    company = name("Halden Papperbruk Bergslags AB said it agreed.")
+    article = nlp.analyse("Halden Papperbruk Bergslags AB said it now owns 90 pct of Vesta.").whole
+    sentence = nlp.analyse("Halden announced it would acquire Vesta for 3.1 billion crowns.").whole
+    assert not nlp.mentions(company, sentence)
+    assert nlp.mentions_short(company, sentence, article)
+    other = nlp.analyse("Halden Norrland Kraft announced it would acquire Vesta.").whole
+    assert not nlp.mentions_short(company, other, article)  # another company with the same first word
+    assert not nlp.mentions_short(company, sentence, other)  # its article never names it in full
+
+
+def test_a_place_cut_short_with_a_dot_is_still_named():
+    state = name("The mill is in Arizona.")
+    assert nlp.mentions(state, nlp.analyse("The mill in Snowflake, Ariz., was shut.").whole)
+    assert not nlp.mentions(state, nlp.analyse("The mill in Snowflake was shut.").whole)
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("By how much does Velmar Oil want to raise its refining capacity?", "number"),
+        ("By how much did Velmar Oil raise its dividend?", "money"),
+        ("How much did Velmar Oil pay for the refinery?", "money"),
+    ],
+)
+def test_by_how_much_asks_in_the_unit_of_what_changed(question, kind):
+    assert read_question(question, TERMS).kind == kind
+
+
+def test_words_of_a_name_are_not_what_is_asked():
+    q = read_question("When will the AT&T and U.S.-Canada talks on the Velmar pact end?", TERMS)
+    assert not {"at&t", "u.s.-canada"} & set(q.ask)
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "answers"),
+    [
+        ("How much did Aldmore Bank pay for Lintar Graphics?", "Lintar had revenues of 200 mln dlrs.", False),
+        (
+            "How much did Aldmore Bank pay for Lintar Graphics?",
+            "Aldmore bought Lintar for 90 mln dlrs.",
+            True,
+        ),
+        (
+            "How much did Aldmore Bank pay for Lintar Graphics?",
+            "Lintar, with revenues of 200 mln dlrs, was sold for 90 mln dlrs.",
+            True,
+        ),
+        ("What were Lintar Graphics' revenues in 1990?", "Lintar had revenues of 200 mln dlrs.", True),
+        ("What was Lintar Graphics' profit in 1990?", "Lintar had revenues of 200 mln dlrs.", False),
+        ("How much did Lintar Graphics lose in 1990?", "Lintar had a loss of 20 mln dlrs.", True),
+    ],
+)
+def test_an_amount_of_something_else_is_no_answer(question, sentence, answers):
+    assert typed(read_question(question, TERMS), nlp.analyse(sentence).whole) is answers
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("What will the company seek when it renegotiates?", None),
+        ("And when did Velmar Oil close the refinery?", "date"),
+        ("Until when will the offer run?", "date"),
+        ("Which plant, where Velmar makes cars, was closed?", "name"),
+        ("Where is Velmar Oil based?", "place"),
+    ],
+)
+def test_when_and_where_ask_only_when_they_open_a_question(question, kind):
+    assert read_question(question, TERMS).kind == kind
+
+
+def test_whoever_was_told_is_not_someone_else_the_sentence_is_about():
+    told = nlp.analyse("The board will stop importing sugar from April 1, officials told Kestrel Daily.")
+    assert [nlp.addressed(n, told) for n in nlp.names(told.whole) if "Kestrel" in n.text] == [True]
+    asked = nlp.analyse("The board told Kestrel Daily to pay 5 mln dlrs.")
+    assert [nlp.addressed(n, asked) for n in nlp.names(asked.whole) if "Kestrel" in n.text] == [False]
