@@ -192,6 +192,15 @@ def test_markers_and_lead_ins_of_a_model_are_read_sentence_by_sentence(indexed):
     assert_citations_exact(answer)
 
 
+def test_a_sentence_about_where_the_answer_was_found_is_left_out(indexed):
+    said = (
+        "Orvik Foods agreed to buy Nordmjolk for 230 mln crowns in cash [1]. "
+        "This information is found in Orvik Foods To Buy Dairy Maker [1]."
+    )
+    answer = engine_with(indexed, ScriptedLLM([said])).ask("How much will Orvik Foods pay for Nordmjolk?")
+    assert "230 mln crowns" in answer.answer and "information" not in answer.answer
+
+
 def test_a_model_that_answers_the_wrong_kind_of_thing_is_replaced_by_the_quote(indexed):
     llm = ScriptedLLM(["Orvik Foods is buying a dairy maker [1]."])
     answer = engine_with(indexed, llm).ask("How much will Orvik Foods pay for Nordmjolk?")
@@ -317,3 +326,54 @@ def test_close_evidence_is_answered_only_by_a_checked_model_sentence(indexed):
 
     off = indexed.replace(trust=indexed.trust.model_copy(update={"max_missing_model": 0.2}))
     assert engine_with(off, ScriptedLLM([right])).ask(CLOSE).refused  # off: plain evidence only
+
+
+SALE_ARTICLES = {
+    "lintar.txt": """Corvane Systems Sells Printing Unit
+5-APR-1991
+
+Corvane Systems Inc said it sold its printing unit Lintar Graphics to Aldmore Bank for an
+undisclosed sum.
+    Lintar, based in Freiburg, had revenues in 1990 of more than 200 mln dlrs, the company said.
+""",
+    "vesta.txt": """Halden Nears Takeover Of Vesta
+9-MAR-1991
+
+Sweden's Halden Papperbruk Bergslags AB said it now owns 90 pct of the shares of rival paper
+maker Vesta Kartong AB.
+    Halden announced last September it would acquire Vesta at a price of 3.1 billion crowns,
+forming the country's second largest paper group after Lund-based Norrbotten Paper Plc.
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def sales(tmp_path_factory):
+    root = tmp_path_factory.mktemp("sales")
+    (root / "articles").mkdir()
+    for name, text in SALE_ARTICLES.items():
+        (root / "articles" / name).write_text(text, encoding="utf-8")
+    settings = Settings(data_dir=root / "data", backend="extractive")
+    run_index(Store(settings), make_embedder(settings), [str(root / "articles")], settings.chunk_tokens)
+    return settings
+
+
+def test_an_amount_of_revenue_is_not_the_price_paid(sales):
+    """The article says the price was undisclosed and gives the unit's revenues: asked what was
+    paid, the answer is a refusal, while the revenues are answered when asked for."""
+    engine = build_engine(sales)
+    paid = engine.ask("How much did Aldmore Bank pay Corvane Systems for Lintar Graphics?")
+    assert paid.refused and "200" not in paid.answer, paid.answer
+    revenues = engine.ask("What were Lintar Graphics' revenues in 1990?")
+    assert not revenues.refused and "200 mln dlrs" in revenues.answer
+    assert_citations_exact(revenues)
+
+
+def test_a_company_called_by_its_short_name_is_still_the_company_asked_about(sales):
+    """News names a company in full once, then by its first word ("Halden"); the sentence with the
+    price also names a rival, so only the short form says whose price it is."""
+    answer = build_engine(sales).ask(
+        "At what price did Halden Papperbruk announce it would acquire Vesta Kartong?"
+    )
+    assert not answer.refused and "3.1 billion crowns" in answer.answer, answer.answer
+    assert_citations_exact(answer)
