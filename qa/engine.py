@@ -201,7 +201,8 @@ class Engine:
         """The model drafts from the best window and the other windows about the question's names.
         On close evidence (`tentative`) the model's "not in the articles" always stands."""
         assert self.llm is not None
-        shown = draft.shown([best, *(w for w in build.ranked if w.about and w is not best)], self.trust)
+        others = (w for w in build.ranked if w.about and w is not best)
+        shown = draft.shown([best, *others], self.trust, close=tentative)
         prompt = draft.messages(build.question.text, shown, build.passages, self.trust.prompt_passages)
         trace["draft"] = ""
 
@@ -212,6 +213,8 @@ class Engine:
         for sentence in drafted:
             timings.setdefault("first_token_ms", _ms(t0))
             trace["draft"] += sentence + " "
+            if draft.about_the_prompt(sentence):
+                continue
             if draft.REFUSES.search(sentence):
                 trace["model_declined"] = True
                 trace["model_refused"] = self.trust.model_can_refuse or tentative

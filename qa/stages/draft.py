@@ -37,16 +37,17 @@ REFUSES = re.compile(
 MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 
 
-def shown(windows: list[Window], trust: TrustSettings) -> list[Window]:
+def shown(windows: list[Window], trust: TrustSettings, close: bool = False) -> list[Window]:
     """The windows the model sees: the best ones, at most one per stretch of text (one per passage
-    when whole passages are shown)."""
+    when whole passages are shown); `close`: for close evidence."""
+    count = trust.prompt_windows_close if close else trust.prompt_windows
     out: list[Window] = []
     for w in windows:
         if trust.prompt_passages and any(w.passage == o.passage for o in out):
             continue
         if not any(w.passage == o.passage and w.start < o.end and o.start < w.end for o in out):
             out.append(w)
-        if len(out) == trust.prompt_windows:
+        if len(out) == count:
             break
     return out
 
@@ -115,6 +116,18 @@ _LEAD = re.compile(
     r"|(?:the\s+)?(?:passage|article)s?(?:\s+from)?\s*,?\s*(?:states?|says?|reports?|mentions?)\s+(?:that\s+)?)",
     re.I,
 )
+
+# a sentence about the prompt rather than the news: "This information is found in …", "Source: [1]"
+_META = re.compile(
+    r"^\s*(?:(?:this|the|that)\s+(?:information|answer|fact|detail)s?\s+(?:is|are|was|were|can be|comes?)\s+"
+    r"(?:found|taken|drawn|stated|given|mentioned|from|provided)\b|sources?\s*:|\(?see\s+(?:passage|\[\d))",
+    re.I,
+)
+
+
+def about_the_prompt(sentence: str) -> bool:
+    """A sentence that only says where its answer came from: nothing for a reader to check."""
+    return bool(_META.match(sentence))
 
 
 # a word glued to the number after it ("to5.1 pct", "in April1987"): a small model sometimes drops
