@@ -201,8 +201,7 @@ class Engine:
         """The model drafts from the best window and the other windows about the question's names.
         On close evidence (`tentative`) the model's "not in the articles" always stands."""
         assert self.llm is not None
-        others = (w for w in build.ranked if w.about and w is not best)
-        shown = draft.shown([best, *others], self.trust, close=tentative)
+        shown = draft.shown([best, *(w for w in build.ranked if w.about and w is not best)], self.trust)
         prompt = draft.messages(build.question.text, shown, build.passages, self.trust.prompt_passages)
         trace["draft"] = ""
 

@@ -158,6 +158,27 @@ class Span:
         )
 
     @cached_property
+    def name_runs(self) -> tuple[frozenset[str], ...]:
+        """The identifying words (`entity_words`) of each run of words written as a name is
+        ("Tolland Bancorp", "Bank of Boston"), whatever the recogniser made of them."""
+        text = self.analysis.text
+        runs: list[frozenset[str]] = []
+        start = end = -1
+        for t in [*self.tokens(), None]:
+            if (
+                t is not None
+                and t.lower.strip()
+                and written_as_name(text[t.start : t.end])
+                and t.lower[0].isalnum()
+            ):
+                start, end = (t.start if start < 0 else start), t.end
+                continue
+            if start >= 0 and (words := entity_words(text[start:end])):
+                runs.append(words)
+            start = -1
+        return tuple(runs)
+
+    @cached_property
     def values(self) -> frozenset[float]:
         inside = (n for n in self.analysis.numbers if self.start <= n.start and n.end <= self.end)
         return frozenset(v for n in inside for v in n.values)
@@ -189,6 +210,19 @@ def mentions(entity: Entity, *spans: Span | frozenset[str]) -> bool:
     found = {w for w in entity.words if w in words or _abbreviated(w, words)}
     longest = max(entity.words, key=lambda w: (len(w), w))
     return longest in found and 2 * len(found) >= len(entity.words)
+
+
+def mentions_as_itself(entity: Entity, span: Span) -> bool:
+    """`mentions`, and not only inside another name: "Tolland Bancorp" does not name Brenna Bancorp
+    (a shorter or longer form of the same name, "Stora Kopparbergs Bergslags", is no other)."""
+    return mentions(entity, span) and not _only_in_other_names(entity, [span])
+
+
+def _only_in_other_names(entity: Entity, spans: list[Span]) -> bool:
+    """The spans share the entity's words only inside other names ("Papyrus" is a shorter form of
+    "Papyrus AB", not another name)."""
+    sharing = [run for s in spans for run in s.name_runs if run & entity.words]
+    return bool(sharing) and not any(run <= entity.words or entity.words <= run for run in sharing)
 
 
 def _abbreviated(word: str, words: set[str] | frozenset[str]) -> bool:

@@ -336,6 +336,19 @@ Corvane Systems Inc said it sold its printing unit Lintar Graphics to Aldmore Ba
 undisclosed sum.
     Lintar, based in Freiburg, had revenues in 1990 of more than 200 mln dlrs, the company said.
 """,
+    "tolland.txt": """Brenna Bancorp To Merge With Tolland
+2-JUN-1991
+
+Brenna Bancorp and Tolland Bancorp said they agreed to merge.
+    Tolland Bancorp has assets of 257 mln dlrs and is the parent of Tolland Savings Bank. The
+companies said each Tolland share will be exchanged for one share of Brenna Bancorp.
+""",
+    "mertz.txt": """Mertz Bancorp Raises Dividend
+4-JUN-1991
+
+Mertz Bancorp said it raised its quarterly dividend to 12 cts a share from 10 cts. Analysts said
+bank holding companies such as Mertz Bancorp and Alder Bancorp have cut costs this year.
+""",
     "vesta.txt": """Halden Nears Takeover Of Vesta
 9-MAR-1991
 
@@ -377,3 +390,19 @@ def test_a_company_called_by_its_short_name_is_still_the_company_asked_about(sal
     )
     assert not answer.refused and "3.1 billion crowns" in answer.answer, answer.answer
     assert_citations_exact(answer)
+
+
+def test_a_figure_the_passage_gives_for_the_other_company_does_not_support_a_sentence(sales):
+    """The passage names both banks, but its sentence with the figure is about one of them: a model
+    sentence that gives the figure to the other is removed, while the right one stands. ("Bancorp"
+    is in many names; "Brenna" tells the bank apart.)"""
+    swapped = (
+        "Brenna Bancorp's total assets were 257 million dollars when it agreed to merge with Tolland [1]."
+    )
+    question = "What were Brenna Bancorp's total assets when it agreed to merge with Tolland Bancorp?"
+    answer = engine_with(sales, ScriptedLLM([swapped])).ask(question)
+    assert "257" not in answer.answer, answer.answer
+    assert any("257" in s for s in answer.removed_sentences) or answer.refused
+    right = "Tolland Bancorp has assets of 257 mln dlrs [1]."
+    answer = engine_with(sales, ScriptedLLM([right])).ask("What are Tolland Bancorp's assets?")
+    assert answer.answer.startswith(right) and not answer.removed_sentences

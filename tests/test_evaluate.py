@@ -32,6 +32,14 @@ def test_answer_matching_ignores_case_markers_and_quote_style():
     assert devset.refusal_like("The articles don't say. The closest passages are listed below.")
 
 
+def test_another_entity_s_figure_counts_as_trapped_however_it_is_written():
+    item = devset.Item("u", "What were Brenna Bancorp's assets?", False, trap=("257 mln dlrs",))
+    assert devset.trapped(item, "Brenna Bancorp's total assets were 257 million dollars [1].")
+    assert devset.trapped(item, "Its assets were 257 mln dlrs.")
+    assert not devset.trapped(item, "Its assets were 25.7 mln dlrs.")
+    assert not devset.trapped(item, "The articles don't say.")
+
+
 def test_metrics_follow_their_definitions():
     R = ev.Result
     results = [

@@ -91,8 +91,23 @@ def answer_correct(item: Item, text: str) -> bool:
 
 
 def trapped(item: Item, text: str) -> bool:
-    """An unanswerable item answered with the other entity's figure (a swapped attribution)."""
-    return any(norm(t) in norm(text) for t in item.trap)
+    """An unanswerable item answered with the other entity's figure (a swapped attribution), as
+    written or as the same value ("257 mln" is "257 million")."""
+    if not item.trap:
+        return False
+    if any(norm(t) in norm(text) for t in item.trap):
+        return True
+    from qa import text as nlp
+
+    said = [n.values for n in nlp.analyse(text).numbers]
+    for trap in item.trap:
+        figures = [n.values for n in nlp.analyse(trap).numbers if not n.values <= _YEARS]
+        if figures and all(any(f & s for s in said) for f in figures):
+            return True
+    return False
+
+
+_YEARS = frozenset(float(y) for y in range(1800, 2101))
 
 
 _REFUSAL = re.compile(

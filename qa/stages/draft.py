@@ -37,17 +37,16 @@ REFUSES = re.compile(
 MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 
 
-def shown(windows: list[Window], trust: TrustSettings, close: bool = False) -> list[Window]:
+def shown(windows: list[Window], trust: TrustSettings) -> list[Window]:
     """The windows the model sees: the best ones, at most one per stretch of text (one per passage
-    when whole passages are shown); `close`: for close evidence."""
-    count = trust.prompt_windows_close if close else trust.prompt_windows
+    when whole passages are shown)."""
     out: list[Window] = []
     for w in windows:
         if trust.prompt_passages and any(w.passage == o.passage for o in out):
             continue
         if not any(w.passage == o.passage and w.start < o.end and o.start < w.end for o in out):
             out.append(w)
-        if len(out) == count:
+        if len(out) == trust.prompt_windows:
             break
     return out
 

@@ -31,16 +31,17 @@ from qa.stages.question import PLACE, Question, fits, typed
 from qa.stages.retrieve import Passage
 
 Embed = Callable[[list[str]], np.ndarray]
-_COMPANY = frozenset({"ORG", "PROPN", "PERSON"})  # the recogniser often calls a company a person
+COMPANY = frozenset({"ORG", "PROPN", "PERSON"})  # the recogniser often calls a company a person
 _KIN = {
-    "ORG": _COMPANY,
-    "PROPN": _COMPANY,
-    "PERSON": _COMPANY,
+    "ORG": COMPANY,
+    "PROPN": COMPANY,
+    "PERSON": COMPANY,
     "GPE": PLACE,
     "LOC": PLACE,
     "FAC": PLACE,
 }
-ANSWER_LABELS = {"place": PLACE, "name": _COMPANY, "person": _COMPANY}
+FIGURES = frozenset({"number", "money", "percent"})  # kinds of answer that are someone's figure
+ANSWER_LABELS = {"place": PLACE, "name": COMPANY, "person": COMPANY}
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,12 @@ def rank(
             have = span.lemmas | title | (a.whole.lemmas if fit else frozenset())
             missing = tuple(w for w in question.ask if not _has(w, have))
             share = sum(question.ask[w] for w in missing) / (sum(question.ask.values()) or 1.0)
-            found.append(Window(i, s, e, span, cover, any(oks), typed_, fit, ask, missing, share, timely))
+            # a figure of someone else beside a sentence about the question makes the window no answer
+            tainted = question.kind in FIGURES and any(
+                not ok and typed(question, x) for ok, x in zip(oks, sentences)
+            )
+            about_ = any(oks) and not tainted
+            found.append(Window(i, s, e, span, cover, about_, typed_, fit, ask, missing, share, timely))
     found.sort(key=lambda w: -_score(w, 0.0, trust))
     top = found[:dense_top]
     if top:
@@ -170,7 +176,26 @@ def about(question: Question, sentence: nlp.Span, passage: nlp.Span, title: froz
     company is no answer). Names of the kind asked for ("which town") are answers, not rivals."""
     if not about_context(question, sentence, passage, title):
         return False
+    if not all(_owner_named(question, o, sentence, passage) for o in question.owners):
+        return False
     return _about(question, question.names, all, question.span.words, sentence, passage, title)
+
+
+def _owner_named(question: Question, owner: nlp.Entity, sentence: nlp.Span, passage: nlp.Span) -> bool:
+    """The owner of what is asked is named by the sentence, or the sentence names no other company
+    (the question's other names included: in an article on B Bancorp merging with C Bancorp, "C
+    Bancorp has assets of 257 mln dlrs" gives C's assets, not B's)."""
+    if nlp.mentions_as_itself(owner, sentence) or nlp.mentions_short(owner, sentence, passage):
+        return True
+    rivals = COMPANY - ANSWER_LABELS.get(question.kind or "", frozenset())
+    return not [
+        n
+        for n in nlp.names(sentence)
+        if n.label in rivals
+        and not (n.words <= owner.words or owner.words <= n.words)
+        and not any(c.isdigit() for c in n.text)
+        and not nlp.addressed(n, sentence.analysis)
+    ]
 
 
 def about_context(question: Question, sentence: nlp.Span, *around: nlp.Span | frozenset[str]) -> bool:

@@ -132,6 +132,9 @@ class Question:
     # a follow-up without names of its own ("What were its revenues?"): the names of its context,
     # one of which the article must mention (whichever "its" means, it is someone already named)
     context_names: tuple[nlp.Entity, ...] = ()
+    # names written as the owner of what is asked ("Brenna Bancorp's total assets"): an answer's
+    # sentence that names another company without this one gives someone else's figure
+    owners: tuple[nlp.Entity, ...] = ()
 
     @property
     def ask(self) -> dict[str, float]:
@@ -172,7 +175,27 @@ def read_question(question: str, terms: Terms) -> Question:
     only_context = frozenset(weights) - set(_weights(span, terms, None))
     names = tuple(nlp.names(span))
     context_names = () if names or not context else tuple(nlp.names(nlp.analyse(context).whole))
-    return Question(question, span, names, kind, weights, asked, day, norp, only_context, context_names)
+    owners = tuple(n for n in names if _owns(n, span))
+    return Question(
+        question, span, names, kind, weights, asked, day, norp, only_context, context_names, owners
+    )
+
+
+def _owns(name: nlp.Entity, span: nlp.Span) -> bool:
+    """The name is a possessive whose noun phrase names nothing else ("Brenna's total assets"), not
+    one that qualifies another name ("Sri Lanka's Food Department", "Acme's new Brix unit")."""
+    text = span.analysis.text
+    after = [t for t in span.tokens() if t.start >= name.end and t.lower.strip()]
+    if after and after[0].tag == "POS":  # the recogniser left "'s" outside the name
+        after = after[1:]
+    elif not re.search(r"['’]s?$", name.text):
+        return False
+    phrase = []
+    for t in after:  # the noun phrase: up to a verb, a preposition, a wh-word or punctuation
+        if t.tag.startswith(("VB", "IN", "W", "TO", "MD")) or not t.lower[0].isalnum():
+            break
+        phrase.append(t)
+    return bool(phrase) and not any(t.propn or nlp.written_as_name(text[t.start : t.end]) for t in phrase)
 
 
 def _named(lemma: str, named: set[str] | frozenset[str]) -> bool:

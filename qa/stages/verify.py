@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from index.settings import TrustSettings
 from qa import text as nlp
-from qa.stages.evidence import about_context, conflicting, rival_labels
+from qa.stages.evidence import COMPANY, about_context, conflicting, rival_labels
 from qa.stages.question import Question
 
 Cosine = Callable[[str, str], float]
@@ -75,6 +75,7 @@ def _missing(claim: nlp.Span, quote: Quote) -> list[str]:
     missing = [claim.analysis.text[n.start : n.end] for n in claim.numbers() if not n.values & values]
     missing += sorted(claim.months - quote.span.months - title)
     names = nlp.names(claim, CLAIM_NAMES)
+    missing += _said_of_others(claim, quote, [n for n in names if n.label in COMPANY])
     others = conflicting(quote.span, claim.words, rival_labels(names))
     for name in names:
         if nlp.mentions(name, quote.span):
@@ -83,6 +84,35 @@ def _missing(claim: nlp.Span, quote: Quote) -> list[str]:
         if others or not nlp.mentions(name, quote.passage, title, *([quote.article] if subject else [])):
             missing.append(name.text)
     return missing
+
+
+def _said_of_others(claim: nlp.Span, quote: Quote, actors: list[nlp.Entity]) -> list[str]:
+    """The claim's figures that the quote gives only in sentences about someone else: a sentence
+    that holds the figure and names a company or person, but not each one the claim names ("C Corp
+    has assets of 257 mln dlrs" does not say B Corp's assets are 257 mln, though the next sentence
+    names B Corp). A sentence that names nobody leaves it to its passage (checked above)."""
+    if not actors:
+        return []
+    analysis = quote.span.analysis
+    sentences = [
+        analysis.span(s, e) for s, e in analysis.sentences if quote.span.start <= s and e <= quote.span.end
+    ]
+    out = []
+    for number in claim.numbers():
+        if number.ordinal or any(1800 <= v <= 2100 and v == int(v) for v in number.values):
+            continue  # a year or a position dates or orders a claim; it is no one's figure
+        holders = [s for s in sentences if any(number.values & n.values for n in s.numbers())]
+        if holders and not any(_names_them(s, actors, quote.passage) for s in holders):
+            out.append(f"{claim.analysis.text[number.start : number.end]} (said of someone else)")
+    return out
+
+
+def _names_them(sentence: nlp.Span, actors: list[nlp.Entity], passage: nlp.Span) -> bool:
+    if all(nlp.mentions_as_itself(a, sentence) or nlp.mentions_short(a, sentence, passage) for a in actors):
+        return True
+    return not [
+        n for n in nlp.names(sentence) if n.label in COMPANY and not nlp.addressed(n, sentence.analysis)
+    ]
 
 
 def coverage(claim: nlp.Span, have: frozenset[str]) -> float:
