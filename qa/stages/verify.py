@@ -7,6 +7,9 @@ A drafted sentence (a model's, or a quoted window's) is supported by a quote onl
   headline while the quote names nobody else: a figure from a sentence about another company does
   not support a sentence about this one. Only a name the question itself asks about may be found
   anywhere in the article (the answer restating its subject); any other name is a claim;
+- every figure it states comes from a sentence of the quote that names the companies and people
+  the sentence names, or names none (a two-sentence quote may give one company's figure beside a
+  sentence about the other);
 - enough of its content words are in the quote or headline (`support_coverage`), or somewhat fewer
   (`support_coverage_low`) with an embedding similarity of at least `support_cosine`;
 - the quote holds no text flagged by `guard`.
@@ -18,6 +21,7 @@ It does not judge whether the article is right, only whether it says so.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -99,11 +103,12 @@ def _said_of_others(claim: nlp.Span, quote: Quote, actors: list[nlp.Entity]) -> 
     ]
     out = []
     for number in claim.numbers():
-        if number.ordinal or any(1800 <= v <= 2100 and v == int(v) for v in number.values):
-            continue  # a year or a position dates or orders a claim; it is no one's figure
+        written = claim.analysis.text[number.start : number.end]
+        if number.ordinal or re.fullmatch(r"(18|19|20)\d\d", written):
+            continue  # a year or a position dates or orders a claim; it is no one's figure ("2,000" is)
         holders = [s for s in sentences if any(number.values & n.values for n in s.numbers())]
         if holders and not any(_names_them(s, actors, quote.passage) for s in holders):
-            out.append(f"{claim.analysis.text[number.start : number.end]} (said of someone else)")
+            out.append(f"{written} (said of someone else)")
     return out
 
 
