@@ -214,13 +214,13 @@ def mentions(entity: Entity, *spans: Span | frozenset[str]) -> bool:
 
 def mentions_as_itself(entity: Entity, span: Span) -> bool:
     """`mentions`, and not only inside another name: "Tolland Bancorp" does not name Brenna Bancorp
-    (a shorter or longer form of the same name, "Stora Kopparbergs Bergslags", is no other)."""
+    (a shorter or longer form of the same name, "Halden Papperbruk Bergslags", is no other)."""
     return mentions(entity, span) and not _only_in_other_names(entity, [span])
 
 
 def _only_in_other_names(entity: Entity, spans: list[Span]) -> bool:
-    """The spans share the entity's words only inside other names ("Papyrus" is a shorter form of
-    "Papyrus AB", not another name)."""
+    """The spans share the entity's words only inside other names ("Vesta" is a shorter form of
+    "Vesta Kartong AB", not another name)."""
     sharing = [run for s in spans for run in s.name_runs if run & entity.words]
     return bool(sharing) and not any(run <= entity.words or entity.words <= run for run in sharing)
 
@@ -233,9 +233,9 @@ def _abbreviated(word: str, words: set[str] | frozenset[str]) -> bool:
 
 def mentions_short(entity: Entity, sentence: Span, *around: Span | frozenset[str]) -> bool:
     """The sentence names the entity by its short form, as news does after the first mention
-    ("Stora" for "Stora Kopparbergs Bergslags AB"): it has a name made only of the entity's words,
+    ("Halden" for "Halden Papperbruk Bergslags AB"): it has a name made only of the entity's words,
     its first one included, and `around` (the passage, the article) names the entity in full.
-    "Banca Nazionale" is not a short form of "Banca Commerciale Italiana"."""
+    "Brenna Savings" is not a short form of "Brenna Bancorp"."""
     first = next((w for w in _key_words(entity.text) if w in entity.words), None)
     if first is None or len(entity.words) < 2:
         return False
@@ -245,7 +245,7 @@ def mentions_short(entity: Entity, sentence: Span, *around: Span | frozenset[str
 
 
 def addressed(entity: Entity, analysis: Analysis) -> bool:
-    """The name is who was told, not who did anything ("…, officials told Reuters", "told Acme
+    """The name is who was told, not who did anything ("…, officials told the Kestrel Daily", "told Acme
     Daily in an interview"); "told Acme to pay" makes Acme the doer."""
     before = [t for t in analysis.tokens if t.end <= entity.start and not t.lower.isspace()]
     after = [t for t in analysis.tokens if t.start >= entity.end and not t.lower.isspace()]

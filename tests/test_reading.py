@@ -19,10 +19,10 @@ def name(text):
 
 def test_a_possessive_between_two_names_makes_two_names():
     question = (
-        "How many union members went on strike at Harwick Timber Industries' Snowflake, Nevada paper mill?"
+        "How many union members went on strike at Harwick Timber Industries' Pinecrest, Nevada paper mill?"
     )
     found = {n.words for n in nlp.names(nlp.analyse(question).whole)}
-    assert {frozenset({"harwick", "timber", "industries"}), frozenset({"snowflake"})} <= found
+    assert {frozenset({"harwick", "timber", "industries"}), frozenset({"pinecrest"})} <= found
     assert names_of("McDonald's Corp said sales rose.")[0] == "McDonald's Corp"  # one name with a possessive
 
 
@@ -44,8 +44,8 @@ def test_a_short_form_names_a_company_its_article_names_in_full():
 
 def test_a_place_cut_short_with_a_dot_is_still_named():
     state = name("The mill is in Arizona.")
-    assert nlp.mentions(state, nlp.analyse("The mill in Snowflake, Ariz., was shut.").whole)
-    assert not nlp.mentions(state, nlp.analyse("The mill in Snowflake was shut.").whole)
+    assert nlp.mentions(state, nlp.analyse("The mill in Pinecrest, Ariz., was shut.").whole)
+    assert not nlp.mentions(state, nlp.analyse("The mill in Pinecrest was shut.").whole)
 
 
 @pytest.mark.parametrize(

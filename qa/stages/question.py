@@ -183,7 +183,7 @@ def read_question(question: str, terms: Terms) -> Question:
 
 def _owns(name: nlp.Entity, span: nlp.Span) -> bool:
     """The name is a possessive whose noun phrase names nothing else ("Brenna's total assets"), not
-    one that qualifies another name ("Sri Lanka's Food Department", "Acme's new Brix unit")."""
+    one that qualifies another name ("Norland's Food Department", "Acme's new Brix unit")."""
     text = span.analysis.text
     after = [t for t in span.tokens() if t.start >= name.end and t.lower.strip()]
     if after and after[0].tag == "POS":  # the recogniser left "'s" outside the name
