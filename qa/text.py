@@ -215,14 +215,21 @@ def mentions(entity: Entity, *spans: Span | frozenset[str]) -> bool:
 def mentions_as_itself(entity: Entity, span: Span) -> bool:
     """`mentions`, and not only inside another name: "Tolland Bancorp" does not name Brenna Bancorp
     (a shorter or longer form of the same name, "Halden Papperbruk Bergslags", is no other)."""
-    return mentions(entity, span) and not _only_in_other_names(entity, [span])
+    if not mentions(entity, span):
+        return False
+    sharing = [run for run in span.name_runs if run & entity.words]
+    return not sharing or any(one_name(run, entity.words) for run in sharing)
 
 
-def _only_in_other_names(entity: Entity, spans: list[Span]) -> bool:
-    """The spans share the entity's words only inside other names ("Vesta" is a shorter form of
-    "Vesta Kartong AB", not another name)."""
-    sharing = [run for s in spans for run in s.name_runs if run & entity.words]
-    return bool(sharing) and not any(run <= entity.words or entity.words <= run for run in sharing)
+def one_name(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Identifying words of one name, one shorter than the other or equal ("Vesta" and "Vesta
+    Kartong AB"); "Tolland Bancorp" and "Brenna Bancorp" are two."""
+    return a <= b or b <= a
+
+
+def written_as_year(number: str) -> bool:
+    """A year as news writes one ("1987"); "2,000" is a count."""
+    return bool(re.fullmatch(r"(18|19|20)\d\d", number))
 
 
 def _abbreviated(word: str, words: set[str] | frozenset[str]) -> bool:

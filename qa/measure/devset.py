@@ -101,13 +101,12 @@ def trapped(item: Item, text: str) -> bool:
 
     said = [n.values for n in nlp.analyse(text).numbers]
     for trap in item.trap:
-        figures = [n.values for n in nlp.analyse(trap).numbers if not n.values <= _YEARS]
+        figures = [
+            n.values for n in nlp.analyse(trap).numbers if not nlp.written_as_year(trap[n.start : n.end])
+        ]
         if figures and all(any(f & s for s in said) for f in figures):
             return True
     return False
-
-
-_YEARS = frozenset(float(y) for y in range(1800, 2101))
 
 
 _REFUSAL = re.compile(

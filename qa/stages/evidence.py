@@ -188,14 +188,7 @@ def _owner_named(question: Question, owner: nlp.Entity, sentence: nlp.Span, pass
     if nlp.mentions_as_itself(owner, sentence) or nlp.mentions_short(owner, sentence, passage):
         return True
     rivals = COMPANY - ANSWER_LABELS.get(question.kind or "", frozenset())
-    return not [
-        n
-        for n in nlp.names(sentence)
-        if n.label in rivals
-        and not (n.words <= owner.words or owner.words <= n.words)
-        and not any(c.isdigit() for c in n.text)
-        and not nlp.addressed(n, sentence.analysis)
-    ]
+    return not _others(sentence, rivals, lambda n: nlp.one_name(n.words, owner.words))
 
 
 def about_context(question: Question, sentence: nlp.Span, *around: nlp.Span | frozenset[str]) -> bool:
@@ -235,11 +228,17 @@ def rival_labels(names: Iterable[nlp.Entity]) -> frozenset[str]:
 def conflicting(span: nlp.Span, words: frozenset[str], labels: frozenset[str]) -> list[nlp.Entity]:
     """Names in the span with one of these labels that share no word with `words`: someone else the
     span may be about (not whoever was told it)."""
+    return _others(span, labels, lambda n: bool(n.words & words))
+
+
+def _others(span: nlp.Span, labels: frozenset[str], same: Callable[[nlp.Entity], bool]) -> list[nlp.Entity]:
+    """Names in the span with one of these labels that are not `same`, hold no digits ("Local 912")
+    and were not only told something."""
     return [
         n
         for n in nlp.names(span)
         if n.label in labels
-        and not n.words & words
+        and not same(n)
         and not any(c.isdigit() for c in n.text)
         and not nlp.addressed(n, span.analysis)
     ]

@@ -21,7 +21,6 @@ It does not judge whether the article is right, only whether it says so.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -104,7 +103,7 @@ def _said_of_others(claim: nlp.Span, quote: Quote, actors: list[nlp.Entity]) -> 
     out = []
     for number in claim.numbers():
         written = claim.analysis.text[number.start : number.end]
-        if number.ordinal or re.fullmatch(r"(18|19|20)\d\d", written):
+        if number.ordinal or nlp.written_as_year(written):
             continue  # a year or a position dates or orders a claim; it is no one's figure ("2,000" is)
         holders = [s for s in sentences if any(number.values & n.values for n in s.numbers())]
         if holders and not any(_names_them(s, actors, quote.passage) for s in holders):
