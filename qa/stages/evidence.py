@@ -232,7 +232,7 @@ def conflicting(span: nlp.Span, words: frozenset[str], labels: frozenset[str]) -
 
 
 def _others(span: nlp.Span, labels: frozenset[str], same: Callable[[nlp.Entity], bool]) -> list[nlp.Entity]:
-    """Names in the span with one of these labels that are not `same`, hold no digits ("Local 912")
+    """Names in the span with one of these labels that are not `same`, hold no digits ("Local 40")
     and were not only told something."""
     return [
         n
