@@ -237,14 +237,11 @@ def typed(question: Question, span: nlp.Span) -> bool:
     q = question.span
     new = [n for n in span.numbers() if not n.ordinal and n.values - q.values]
     match question.kind:
-        case "number":
-            return bool(new)
+        case "number":  # "how many" counts: an amount of money is no count ("how many shares")
+            counts = _COUNTS.search(question.text) is not None
+            return any(not (counts and _money(span, n)) for n in new)
         case "money":
-            return any(
-                (_next_word(span, n.end, CURRENCIES) or _before(span, n.start) == "$")
-                and _role_fits(question, _role(span, n.start))
-                for n in new
-            )
+            return any(_money(span, n) and _role_fits(question, _role(span, n.start)) for n in new)
         case "percent":
             return any(_next_word(span, n.end, PERCENT) for n in new)
         case "year":
@@ -286,6 +283,13 @@ def fits(question: Question, span: nlp.Span) -> bool:
     if not question.asked or question.kind not in ("number", "money", "percent"):
         return False
     return any(_next_word(span, n.end, frozenset({question.asked}), reach=3) for n in span.numbers())
+
+
+_COUNTS = re.compile(r"\bhow many\b", re.I)
+
+
+def _money(span: nlp.Span, n: nlp.Number) -> bool:
+    return _next_word(span, n.end, CURRENCIES) or _before(span, n.start) == "$"
 
 
 def _next_word(span: nlp.Span, pos: int, words: frozenset[str], reach: int = 2) -> bool:
