@@ -101,3 +101,27 @@ def test_gate_passes_on_main_and_fails_on_a_deliberate_regression(tmp_path, monk
     bad = ev.evaluate(settings, items, SEEDS)
     problems = ev.gate(bad, "extractive")
     assert any(p.startswith("citation_validity") for p in problems), bad.metrics
+
+
+def test_the_ungrounded_check_reads_the_date_line_and_nothing_else():
+    from qa.contract import Answer, Citation
+    from qa.measure.scores import ungrounded
+
+    cite = Citation(
+        1,
+        "d",
+        "a.txt",
+        "Orvik To Buy Nordmjolk",
+        "1991-03-20",
+        0,
+        9,
+        "Orvik Foods will pay 230 mln crowns.",
+        True,
+    )
+
+    def said(text):
+        return ungrounded(Answer("q", "q", text, False, (cite,), "m"))
+
+    assert said("On March 20, 1991, Orvik Foods said it will pay 230 mln crowns [1].") == []
+    assert said("In April 1991, Orvik Foods said it will pay 230 mln crowns [1].") == ["April"]
+    assert said("Orvik Foods will pay 250 mln crowns [1].") == ["250"]

@@ -6,6 +6,8 @@ the product's verifier: plain regexes over the answer and its cited passages.
 
 from __future__ import annotations
 
+import calendar
+import datetime
 import json
 import re
 from collections import Counter
@@ -29,10 +31,14 @@ _NOT_NAMES = {"The", "I", "A", "An", "In", "On", "It", "He", "She", "They", "Its
 
 
 def ungrounded(answer: Answer) -> list[str]:
-    """Numbers and capitalised names in the answer that no cited passage (with its title) holds."""
+    """Numbers and capitalised names in the answer that no cited passage (with its title and date
+    line) holds."""
     text = answer.answer.split("\n\n")[0]
     cited = norm(
-        " ".join(f"{c.title} {c.context_before}{c.quote}{c.context_after}" for c in answer.citations)
+        " ".join(
+            f"{c.title} {_date_line(c.date)} {c.context_before}{c.quote}{c.context_after}"
+            for c in answer.citations
+        )
     )
     digits = {n.replace(",", "") for n in _NUMBER.findall(cited)}
     missing = [n for n in _NUMBER.findall(re.sub(r"\[\d+\]", "", text)) if n.replace(",", "") not in digits]
@@ -40,6 +46,15 @@ def ungrounded(answer: Answer) -> list[str]:
     names = (w for w in _NAME.findall(text) if w not in _NOT_NAMES)
     missing += [w for w in names if not set(re.findall(r"[a-z0-9]+", w.lower())) <= words]
     return missing
+
+
+def _date_line(iso: str | None) -> str:
+    """An ISO date as a date line reads ("1987-03-04": "4 March 1987")."""
+    try:
+        day = datetime.date.fromisoformat(iso or "")
+    except ValueError:
+        return ""
+    return f"{day.day} {calendar.month_name[day.month]} {day.year}"
 
 
 def metrics(results: list[Result]) -> dict[str, float]:
