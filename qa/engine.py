@@ -59,7 +59,10 @@ class _Build:
     def quote(self, w: evidence.Window) -> verify.Quote:
         p = self.passages[w.passage]
         whole = nlp.analyse(p.text).whole
-        return verify.Quote(w.span, whole, p.title, evidence.article_words(p), asked=self.asked)
+        given = self.question.span.lemmas | self.question.span.words
+        return verify.Quote(
+            w.span, whole, p.title, evidence.article_words(p), self.asked, dated=p.date or "", question=given
+        )
 
 
 def make_citation(
@@ -225,8 +228,8 @@ class Engine:
         sentence = draft.clean(sentence, [build.passages[w.passage].title for w in shown])
         text = draft.strip_markers(sentence)
         claim = nlp.analyse(text).whole
-        if not any(t.content for t in claim.tokens()):
-            return
+        if not verify.says_something(claim, build.question.span):
+            return  # it only restates the question
         cited = [shown[n - 1].passage for n in draft.markers(sentence) if 0 < n <= len(shown)]
         others = [w.passage for w in shown if w.passage not in cited]
         for passage in dict.fromkeys(cited + others):

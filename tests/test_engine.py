@@ -170,6 +170,30 @@ def test_a_name_the_question_did_not_ask_about_must_be_in_the_cited_passage(tmp_
     assert answer.answer.startswith("Brevik Holdings' Tarn Industries will") and not answer.removed_sentences
 
 
+def test_a_reason_the_passage_does_not_give_is_removed_though_the_question_s_words_are_there(indexed):
+    """Restating the question is no support: the words the sentence adds must be in its quote."""
+    llm = ScriptedLLM(["Halvorsen Marine had a fourth-quarter loss because it was unprofitable [1]."])
+    answer = engine_with(indexed, llm).ask("Why did Halvorsen Marine have a fourth-quarter loss?")
+    assert "unprofitable" not in answer.answer and any("unprofitable" in s for s in answer.removed_sentences)
+    assert "tanker fleet" in answer.answer  # the quote that does give the reason
+
+
+def test_the_month_and_year_of_the_article_s_date_line_support_a_sentence(indexed):
+    q = "How much will Orvik Foods pay for Nordmjolk?"
+    said = "In March 1991, Orvik Foods agreed to pay 230 mln crowns for Nordmjolk [1]."
+    answer = engine_with(indexed, ScriptedLLM([said])).ask(q)  # the article is dated 20-MAR-1991
+    assert answer.answer.startswith("In March 1991, Orvik") and not answer.removed_sentences
+    wrong = "In April 1991, Orvik Foods agreed to pay 230 mln crowns for Nordmjolk [1]."
+    answer = engine_with(indexed, ScriptedLLM([wrong])).ask(q)
+    assert "April" not in answer.answer and answer.removed_sentences
+
+
+def test_a_figure_written_wrongly_is_removed_though_its_value_matches(indexed):
+    llm = ScriptedLLM(["Orvik Foods will pay 2,30 mln crowns [1]. It will pay 230 mln crowns [1]."])
+    answer = engine_with(indexed, llm).ask("How much will Orvik Foods pay for Nordmjolk?")
+    assert "2,30" not in answer.answer and any("2,30" in s for s in answer.removed_sentences)
+
+
 def test_a_sentence_without_marker_gets_the_passage_that_supports_it(indexed):
     llm = ScriptedLLM(["Orvik Foods agreed to buy Nordmjolk for 230 mln crowns in cash."])
     answer = engine_with(indexed, llm).ask("How much will Orvik Foods pay for Nordmjolk?")

@@ -4,6 +4,7 @@ and what an amount of money is an amount of. Names here are invented."""
 import pytest
 
 from qa import text as nlp
+from qa.stages import verify
 from qa.stages.question import Terms, read_question, typed
 
 TERMS = Terms({}, 1000)
@@ -86,6 +87,33 @@ def test_words_of_a_name_are_not_what_is_asked():
 )
 def test_an_amount_of_something_else_is_no_answer(question, sentence, answers):
     assert typed(read_question(question, TERMS), nlp.analyse(sentence).whole) is answers
+
+
+@pytest.mark.parametrize(
+    ("sentence", "answers"),
+    [
+        ("Aldmore bought 2 mln Lintar shares.", True),
+        ("Aldmore bought 2 mln dlrs worth of Lintar shares.", False),
+        ("Aldmore bought Lintar shares for $2 mln.", False),
+    ],
+)
+def test_an_amount_of_money_does_not_count_how_many(sentence, answers):
+    question = read_question("How many Lintar Graphics shares did Aldmore Bank buy?", TERMS)
+    assert typed(question, nlp.analyse(sentence).whole) is answers
+
+
+@pytest.mark.parametrize(
+    ("sentence", "says"),
+    [
+        ("The new hotel Vesta Holdings is completing in Freiburg.", False),
+        ("The new hotel Vesta Holdings is completing in Freiburg is the Grand Palace.", True),
+        ("Vesta Holdings is completing the hotel in Freiburg in 1991.", True),  # a number the question lacks
+    ],
+)
+def test_a_sentence_that_restates_the_question_says_nothing(sentence, says):
+    asked = "What is the name of the new hotel Vesta Holdings is completing in Freiburg?"
+    question = nlp.analyse(asked).whole
+    assert verify.says_something(nlp.analyse(sentence).whole, question) is says
 
 
 @pytest.mark.parametrize(

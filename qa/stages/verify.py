@@ -1,8 +1,8 @@
 """The one support policy: is this sentence backed by this quote of this article?
 
 A drafted sentence (a model's, or a quoted window's) is supported by a quote only if
-- every number it states shares a value with a number of the quote or the headline ("4.5 million"
-  is "4.5 mln"; "$4,500,000" is "4.5 mln dlrs"), and every month it names is there too;
+- every number it states shares a value with a number of the quote, the headline or the date line
+  ("4.5 million" is "4.5 mln"; "$4,500,000" is "4.5 mln dlrs"), and every month it names is there too;
 - every name it states (person, company, place…) is mentioned by the quote, or by its passage or
   headline while the quote names nobody else: a figure from a sentence about another company does
   not support a sentence about this one. Only a name the question itself asks about may be found
@@ -11,7 +11,9 @@ A drafted sentence (a model's, or a quoted window's) is supported by a quote onl
   the sentence names, or names none (a two-sentence quote may give one company's figure beside a
   sentence about the other);
 - enough of its content words are in the quote or headline (`support_coverage`), or somewhat fewer
-  (`support_coverage_low`) with an embedding similarity of at least `support_cosine`;
+  (`support_coverage_low`) with an embedding similarity of at least `support_cosine`; the words it
+  only repeats from the question are left out of that count (restating the question supports
+  nothing: "X cut its plan because it was unprofitable" is checked on "unprofitable");
 - the quote holds no text flagged by `guard`.
 `about_question` is the other half: the article an answer cites must mention the question's own
 names. Every backend uses these two functions; nothing else decides support.
@@ -21,6 +23,8 @@ It does not judge whether the article is right, only whether it says so.
 
 from __future__ import annotations
 
+import datetime
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -30,6 +34,8 @@ from qa.stages.evidence import COMPANY, about_context, conflicting, rival_labels
 from qa.stages.question import Question
 
 Cosine = Callable[[str, str], float]
+# a figure whose thousands are grouped wrongly ("1,3340") is no figure an article writes
+_MISGROUPED = re.compile(r"\d,(?!\d{3}(?!\d))")
 # a claim's nationalities must be in its quote too ("an alliance of Chinese nationals")
 CLAIM_NAMES = nlp.NAME_LABELS | {"NORP"}
 
@@ -51,6 +57,8 @@ class Quote:
     article: frozenset[str] = frozenset()  # the words of the whole article
     asked: frozenset[str] = frozenset()  # the words of the names the question asks about
     flagged: bool = False  # overlaps text that addresses a model
+    dated: str = ""  # the article's date line (ISO), which states its year, month and day
+    question: frozenset[str] = frozenset()  # the question's words: restating them claims nothing
 
     @property
     def title_words(self) -> frozenset[str]:
@@ -61,7 +69,7 @@ def support(claim: nlp.Span, quote: Quote, trust: TrustSettings, cosine: Cosine 
     if quote.flagged:
         return Support(False, 0.0, ("text addressed to AI systems",))
     missing = _missing(claim, quote)
-    covered = coverage(claim, quote.span.lemmas | quote.title_words)
+    covered = coverage(claim, quote.span.lemmas | quote.title_words, quote.question)
     if missing:
         return Support(False, covered, tuple(missing))
     if covered >= trust.support_coverage:
@@ -72,10 +80,14 @@ def support(claim: nlp.Span, quote: Quote, trust: TrustSettings, cosine: Cosine 
 
 
 def _missing(claim: nlp.Span, quote: Quote) -> list[str]:
-    title = quote.title_words
+    month, day = _date_line(quote.dated)
+    title = quote.title_words | month
     title_values = nlp.analyse(quote.title).whole.values if quote.title else frozenset()
-    values = quote.span.values | title_values
-    missing = [claim.analysis.text[n.start : n.end] for n in claim.numbers() if not n.values & values]
+    values = quote.span.values | title_values | day
+    written = [(n, claim.analysis.text[n.start : n.end]) for n in claim.numbers()]
+    missing = [
+        w for n, w in written if not n.values & values or (_MISGROUPED.search(w) and w not in quote.span.text)
+    ]
     missing += sorted(claim.months - quote.span.months - title)
     names = nlp.names(claim, CLAIM_NAMES)
     missing += _said_of_others(claim, quote, [n for n in names if n.label in COMPANY])
@@ -119,13 +131,39 @@ def _names_them(sentence: nlp.Span, actors: list[nlp.Entity], passage: nlp.Span)
     ]
 
 
-def coverage(claim: nlp.Span, have: frozenset[str]) -> float:
-    """Share of the claim's content words (by lemma) found in `have`; a claim of bare numbers and no
-    words says nothing checkable and covers nothing."""
-    words = {t.lemma: t for t in claim.tokens() if t.content and t.value is None and t.lower.isalpha()}
+def _date_line(dated: str) -> tuple[frozenset[str], frozenset[float]]:
+    """The month (as a name), the year and the day an ISO date line states ("1987-10-19")."""
+    try:
+        day = datetime.date.fromisoformat(dated)
+    except ValueError:
+        return frozenset(), frozenset()
+    return frozenset({nlp.MONTH_ORDER[day.month - 1]}), frozenset({float(day.year), float(day.day)})
+
+
+def coverage(claim: nlp.Span, have: frozenset[str], given: frozenset[str] = frozenset()) -> float:
+    """Share of the claim's content words (by lemma) found in `have`, leaving out the words `given`
+    (the question's: "X cut its plan because it was not profitable" claims only "profitable") unless
+    the claim has no others; a claim of bare numbers and no words says nothing checkable and covers
+    nothing."""
+    words = _words(claim)
+    new = {lemma: t for lemma, t in words.items() if lemma not in given and t.lower not in given}
+    words = new or words
     if not words:
         return 0.0
     return sum(1 for lemma, t in words.items() if lemma in have or t.lower in have) / len(words)
+
+
+def says_something(claim: nlp.Span, question: nlp.Span) -> bool:
+    """The claim states a word or a number its question does not: a sentence that only restates the
+    question ("The new hotel X is completing in Y.") answers nothing."""
+    given = question.lemmas | question.words
+    if any(lemma not in given and t.lower not in given for lemma, t in _words(claim).items()):
+        return True
+    return any(n.values - question.values for n in claim.numbers())
+
+
+def _words(claim: nlp.Span) -> dict[str, nlp.Token]:
+    return {t.lemma: t for t in claim.tokens() if t.content and t.value is None and t.lower.isalpha()}
 
 
 def about_question(question: Question, quote: Quote) -> bool:
