@@ -327,6 +327,12 @@ def load() -> None:
     analyse("Warm up.")
 
 
+# a line break inside a paragraph of hard-wrapped text ("San\nFernando Valley"): the recogniser reads a
+# break as a token of its own and cuts names and sentences there, so it reads a space (same length:
+# every offset holds); a blank line or an indented line still starts a paragraph
+_SOFT_BREAK = re.compile(r"(?<=\S)\n(?=\S)")
+
+
 def analyse(text: str) -> Analysis:
     return analyse_many([text])[0]
 
@@ -336,7 +342,8 @@ def analyse_many(texts: Iterable[str]) -> list[Analysis]:
     with _lock:
         todo = list(dict.fromkeys(t for t in texts if t not in _cache))
         if todo:
-            for text, doc in zip(todo, _pipeline().pipe(todo, batch_size=32)):
+            read = (_SOFT_BREAK.sub(" ", t) for t in todo)
+            for text, doc in zip(todo, _pipeline().pipe(read, batch_size=32)):
                 _cache[text] = _from_doc(text, doc)
                 if len(_cache) > CACHE_SIZE:
                     _cache.popitem(last=False)

@@ -27,6 +27,16 @@ def test_a_possessive_between_two_names_makes_two_names():
     assert names_of("McDonald's Corp said sales rose.")[0] == "McDonald's Corp"  # one name with a possessive
 
 
+def test_a_name_wrapped_onto_the_next_line_is_one_name():
+    text = "Velmar Cable operates systems passing 80,000 homes in the west Santa\nClara Valley area."
+    analysis = nlp.analyse(text)
+    assert {n.words for n in nlp.names(analysis.whole)} == {
+        frozenset({"velmar", "cable"}),
+        frozenset({"santa", "clara", "valley"}),
+    }
+    assert [n.text for n in nlp.names(analysis.whole)][1] == text[text.index("Santa") : text.index(" area")]
+
+
 def test_a_lower_case_word_is_not_a_name():
     q = read_question("On what date did the Oslo stock exchange suspend trading in shares of Brenna?", TERMS)
     assert {n.text for n in q.names} == {"Oslo", "Brenna"}  # the tagger calls "exchange" a proper noun
