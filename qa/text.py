@@ -241,13 +241,18 @@ def _abbreviated(word: str, words: set[str] | frozenset[str]) -> bool:
 
 def mentions_short(entity: Entity, sentence: Span, *around: Span | frozenset[str]) -> bool:
     """The sentence names the entity by its short form, as news does after the first mention
-    ("Halden" for "Halden Papperbruk Bergslags AB"): it has a name made only of the entity's words,
-    its first one included, and `around` (the passage, the article) names the entity in full.
-    "Brenna Savings" is not a short form of "Brenna Bancorp"."""
-    first = next((w for w in _key_words(entity.text) if w in entity.words), None)
-    if first is None or len(entity.words) < 2:
+    ("Halden" for "Halden Papperbruk Bergslags AB", "BCI" for "Banca Commerciale Italiana"): it has
+    a name made only of the entity's words, its first one included, or a word in capitals made of
+    their initials, and `around` (the passage, the article) names the entity in full. "Brenna
+    Savings" is not a short form of "Brenna Bancorp"."""
+    keys = [w for w in _key_words(entity.text) if w in entity.words]
+    if not keys or len(entity.words) < 2:
         return False
-    if not any(first in n.words and n.words <= entity.words for n in names(sentence)):
+    initials = "".join(w[0] for w in keys).upper() if len(keys) > 1 else ""
+    text = sentence.analysis.text
+    if not any(keys[0] in n.words and n.words <= entity.words for n in names(sentence)) and not any(
+        t.content and text[t.start : t.end] == initials for t in sentence.tokens()  # not "IN", "AT"
+    ):
         return False
     return mentions(entity, *around)
 

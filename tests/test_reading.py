@@ -53,6 +53,15 @@ def test_a_short_form_names_a_company_its_article_names_in_full():
     assert not nlp.mentions_short(company, sentence, other)  # its article never names it in full
 
 
+def test_initials_in_capitals_name_a_company_its_article_names_in_full():
+    company = name("Harwick Timber Industries Inc said it agreed.")
+    article = nlp.analyse("Harwick Timber Industries Inc said it will close the Pinecrest mill.").whole
+    for said, names_it in (("HTI said the mill will close in June.", True), ("HT said so.", False)):
+        sentence = nlp.analyse(said).whole
+        assert nlp.mentions_short(company, sentence, article) is names_it, said
+    assert not nlp.mentions_short(company, nlp.analyse("HTI said so.").whole)  # not named in full around
+
+
 def test_a_place_cut_short_with_a_dot_is_still_named():
     state = name("The mill is in Arizona.")
     assert nlp.mentions(state, nlp.analyse("The mill in Pinecrest, Ariz., was shut.").whole)
