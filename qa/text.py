@@ -250,11 +250,10 @@ def mentions_short(entity: Entity, sentence: Span, *around: Span | frozenset[str
         return False
     initials = "".join(w[0] for w in keys).upper() if len(keys) > 1 else ""
     text = sentence.analysis.text
-    if not any(keys[0] in n.words and n.words <= entity.words for n in names(sentence)) and not any(
-        t.content and text[t.start : t.end] == initials for t in sentence.tokens()  # not "IN", "AT"
-    ):
-        return False
-    return mentions(entity, *around)
+    short = any(keys[0] in n.words and n.words <= entity.words for n in names(sentence))
+    # initials in capitals, but not a stop word written in capitals ("IN", "AT")
+    short = short or any(t.content and text[t.start : t.end] == initials for t in sentence.tokens())
+    return short and mentions(entity, *around)
 
 
 def addressed(entity: Entity, analysis: Analysis) -> bool:
