@@ -56,12 +56,22 @@ class _Build:
         """The words of the names the question asks about."""
         return frozenset(word for name in self.question.names for word in name.words)
 
+    @functools.cached_property
+    def given(self) -> frozenset[str]:
+        """The question's words: a sentence restating them claims nothing."""
+        return verify.given_words(self.question.span)
+
     def quote(self, w: evidence.Window) -> verify.Quote:
         p = self.passages[w.passage]
         whole = nlp.analyse(p.text).whole
-        given = self.question.span.lemmas | self.question.span.words
         return verify.Quote(
-            w.span, whole, p.title, evidence.article_words(p), self.asked, dated=p.date or "", question=given
+            w.span,
+            whole,
+            p.title,
+            evidence.article_words(p),
+            self.asked,
+            dated=p.date or "",
+            question=self.given,
         )
 
 

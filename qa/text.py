@@ -46,7 +46,9 @@ MONTHS = {
     "aug": "august", "sep": "september", "sept": "september", "oct": "october", "nov": "november",
     "dec": "december",
 }  # fmt: skip
-MONTH_ORDER = "january february march april may june july august september october november december".split()
+MONTH_ORDER = tuple(
+    "january february march april may june july august september october november december".split()
+)
 MONTH_NAMES = frozenset(MONTH_ORDER)
 SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "m": 1e6, "k": 1e3}
 NUMBER_WORDS = {

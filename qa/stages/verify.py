@@ -146,8 +146,7 @@ def coverage(claim: nlp.Span, have: frozenset[str], given: frozenset[str] = froz
     the claim has no others; a claim of bare numbers and no words says nothing checkable and covers
     nothing."""
     words = _words(claim)
-    new = {lemma: t for lemma, t in words.items() if lemma not in given and t.lower not in given}
-    words = new or words
+    words = _new(words, given) or words
     if not words:
         return 0.0
     return sum(1 for lemma, t in words.items() if lemma in have or t.lower in have) / len(words)
@@ -156,14 +155,22 @@ def coverage(claim: nlp.Span, have: frozenset[str], given: frozenset[str] = froz
 def says_something(claim: nlp.Span, question: nlp.Span) -> bool:
     """The claim states a word or a number its question does not: a sentence that only restates the
     question ("The new hotel X is completing in Y.") answers nothing."""
-    given = question.lemmas | question.words
-    if any(lemma not in given and t.lower not in given for lemma, t in _words(claim).items()):
+    if _new(_words(claim), given_words(question)):
         return True
     return any(n.values - question.values for n in claim.numbers())
 
 
+def given_words(question: nlp.Span) -> frozenset[str]:
+    """The words a question gives, as lemmas and as written: what restating it repeats."""
+    return question.lemmas | question.words
+
+
 def _words(claim: nlp.Span) -> dict[str, nlp.Token]:
     return {t.lemma: t for t in claim.tokens() if t.content and t.value is None and t.lower.isalpha()}
+
+
+def _new(words: dict[str, nlp.Token], given: frozenset[str]) -> dict[str, nlp.Token]:
+    return {lemma: t for lemma, t in words.items() if lemma not in given and t.lower not in given}
 
 
 def about_question(question: Question, quote: Quote) -> bool:
