@@ -243,7 +243,7 @@ def _abbreviated(word: str, words: set[str] | frozenset[str]) -> bool:
 
 def mentions_short(entity: Entity, sentence: Span, *around: Span | frozenset[str]) -> bool:
     """The sentence names the entity by its short form, as news does after the first mention
-    ("Halden" for "Halden Papperbruk Bergslags AB", "BCI" for "Banca Commerciale Italiana"): it has
+    ("Halden" for "Halden Papperbruk Bergslags AB", "HTI" for "Harwick Timber Industries"): it has
     a name made only of the entity's words, its first one included, or a word in capitals made of
     their initials, and `around` (the passage, the article) names the entity in full. "Brenna
     Savings" is not a short form of "Brenna Bancorp"."""
