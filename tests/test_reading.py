@@ -86,6 +86,22 @@ def test_words_of_a_name_are_not_what_is_asked():
 
 
 @pytest.mark.parametrize(
+    ("question", "frame", "asked"),
+    [
+        ("What price did Aldmore Bank agree to pay for Lintar Graphics?", "agree", None),
+        ("Why did Aldmore Bank decide to close the Lintar plant?", "decide", "close"),
+        ("How many cars does Velmar Motor want to build in Ohio?", "want", "build"),
+    ],
+)
+def test_a_verb_before_to_and_a_verb_frames_what_is_asked(question, frame, asked):
+    """News reports the deal ("said it will buy"), not always the agreeing: the verb that takes
+    "to" and a verb is the question's frame, the verb after it is asked."""
+    q = read_question(question, TERMS)
+    assert frame not in q.ask
+    assert asked is None or asked in q.ask
+
+
+@pytest.mark.parametrize(
     ("question", "sentence", "answers"),
     [
         ("How much did Aldmore Bank pay for Lintar Graphics?", "Lintar had revenues of 200 mln dlrs.", False),
@@ -102,6 +118,9 @@ def test_words_of_a_name_are_not_what_is_asked():
         ("What were Lintar Graphics' revenues in 1990?", "Lintar had revenues of 200 mln dlrs.", True),
         ("What was Lintar Graphics' profit in 1990?", "Lintar had revenues of 200 mln dlrs.", False),
         ("How much did Lintar Graphics lose in 1990?", "Lintar had a loss of 20 mln dlrs.", True),
+        ("How much did Aldmore Bank agree to pay for Lintar?", "Lintar earned 20 mln dlrs in 1990.", False),
+        ("How much did Lintar Graphics earn in 1990?", "Lintar earned 20 mln dlrs in 1990.", True),
+        ("How much did Lintar Graphics earn in 1990?", "Lintar had earnings of 20 mln dlrs.", True),
     ],
 )
 def test_an_amount_of_something_else_is_no_answer(question, sentence, answers):

@@ -87,10 +87,11 @@ FRAME = frozenset(
     "remain work stand seem involve include article figure".split()
 )
 PAYING = frozenset("pay cost spend charge worth price fetch".split())
-# what an amount of money is, when not what was paid: "had revenues of 200 mln dlrs" is no price
+# what an amount of money is, when not what was paid: "had revenues of 200 mln dlrs" is no price,
+# nor is "earned 25 mln dlrs"
 MONEY_ROLES = frozenset(
     "revenue sale turnover income profit earning earnings loss salary wage dividend debt deficit budget "
-    "asset assets capital reserve reserves".split()
+    "asset assets capital reserve reserves earn".split()
 )
 PRICING = PAYING | frozenset("buy acquire sell sold bid offer purchase payment value sum amount".split())
 # words an answer of a kind need not repeat: an amount of money says "paid" ("bought Foo for 230 mln
@@ -146,6 +147,7 @@ class Question:
             | self.descriptors
             | self.background
             | _adverbs(self.span)
+            | _controllers(self.span)
         )
         frame = FRAME | {self.asked or ""} | nlp.LEGAL_FORMS_EXPANDED | nlp.TITLES | nlp.MONTH_NAMES
         frame |= KIND_FRAMES.get(self.kind or "", frozenset())
@@ -215,6 +217,17 @@ def _weights(span: nlp.Span, terms: Terms, asked: str | None) -> dict[str, float
 def _adverbs(span: nlp.Span) -> frozenset[str]:
     """Manner adverbs ("tacitly", "easily") colour a question; they are not what it asks."""
     return frozenset(t.lemma for t in span.tokens() if t.tag in {"RB", "RBR", "RBS"})
+
+
+def _controllers(span: nlp.Span) -> frozenset[str]:
+    """A verb before "to" and a verb ("agree to pay", "plan to build", "expected to produce") frames
+    the verb after it, which says what is asked: news reports the deal, not always the agreeing."""
+    tokens = [t for t in span.tokens() if not t.lower.isspace()]
+    return frozenset(
+        t.lemma
+        for t, to, verb in zip(tokens, tokens[1:], tokens[2:])
+        if t.tag.startswith("VB") and to.tag == "TO" and verb.tag == "VB"
+    )
 
 
 def _asked_noun(span: nlp.Span) -> str | None:
@@ -327,7 +340,9 @@ def _role_fits(question: Question, role: str | None) -> bool:
 
 
 def _family(a: str, b: str) -> bool:
-    return a == b or len(a) >= 5 and len(b) >= 5 and a[:5] == b[:5]
+    """The same word or one of its family: "earnings" / "earn", "revenue" / "revenues"."""
+    short, long = sorted((a, b), key=len)
+    return a == b or len(short) >= 4 and long.startswith(short) or len(short) >= 5 and a[:5] == b[:5]
 
 
 def _month_in(text: str) -> bool:
