@@ -173,3 +173,20 @@ def test_whoever_was_told_is_not_someone_else_the_sentence_is_about():
     assert [nlp.addressed(n, told) for n in nlp.names(told.whole) if "Kestrel" in n.text] == [True]
     asked = nlp.analyse("The board told Kestrel Daily to pay 5 mln dlrs.")
     assert [nlp.addressed(n, asked) for n in nlp.names(asked.whole) if "Kestrel" in n.text] == [False]
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "answers"),
+    [
+        (
+            "Who was president of the Velmar farm union in March 1990?",
+            "The Velmar farm union criticised the European Community farm ministers for failing to agree.",
+            False,
+        ),
+        ("Who was president of the Velmar farm union in 1990?", "Its president, Jean Armand, said so.", True),
+        ("Who organised the protest against the Velmar plant?", "The European Community organised it.", True),
+    ],
+)
+def test_who_holds_an_office_is_answered_by_a_person(question, sentence, answers):
+    """An organisation may answer "who organised it", not "who is its president"."""
+    assert typed(read_question(question, TERMS), nlp.analyse(sentence).whole) is answers

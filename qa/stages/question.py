@@ -101,6 +101,12 @@ KIND_FRAMES = {
     "place": frozenset("locate base headquarter situate".split()),
     "reason": frozenset("attribute blame cause reason explain".split()),
 }
+# offices held by a person: "who is its president" asks for a person, not for an organisation
+OFFICES = frozenset(
+    "chairman chairwoman president minister secretary governor director executive spokesman spokeswoman "
+    "spokesperson premier senator judge ambassador mayor manager leader head economist analyst".split()
+)
+NOT_PERSON = frozenset({"ORG", "GPE", "LOC", "NORP", "FAC", "PRODUCT", "EVENT", "LAW", "WORK_OF_ART"})
 MIN_ASK_IDF = 2.5  # below this a word is in too many chunks to tell articles apart (ln of 1 in 12)
 
 
@@ -279,10 +285,12 @@ def typed(question: Question, span: nlp.Span) -> bool:
         case "place":
             return any(not e.words <= q.words for e in span.entities(PLACE))
         case "person":
-            # "who" is answered by a person or by an organisation ("Who organised the militias?")
-            return any(not e.words <= q.words for e in span.entities(frozenset({"PERSON"}))) or _new_name(
-                span, q, frozenset(), min_run=2
-            )
+            # "who" is answered by a person or by an organisation ("Who organised the militias?"), but
+            # "who is the union's president" by a person: not by a name the recogniser calls something else
+            if any(not e.words <= q.words for e in span.entities(frozenset({"PERSON"}))):
+                return True
+            office = bool(q.lemmas & OFFICES)
+            return _new_name(span, q, frozenset(), min_run=2, skip=NOT_PERSON if office else frozenset())
         case "name":
             return _new_name(span, q, nlp.NAME_LABELS)
         case "reason":
@@ -349,13 +357,18 @@ def _month_in(text: str) -> bool:
     return any(nlp.normalise_word(w.strip(".,").lower()) in nlp.MONTH_NAMES for w in text.split())
 
 
-def _new_name(span: nlp.Span, q: nlp.Span, labels: frozenset[str], min_run: int = 1) -> bool:
-    """A name of these labels the question lacks, or a run of `min_run` proper nouns it lacks."""
+def _new_name(
+    span: nlp.Span, q: nlp.Span, labels: frozenset[str], min_run: int = 1, skip: frozenset[str] = frozenset()
+) -> bool:
+    """A name of these labels the question lacks, or a run of `min_run` proper nouns it lacks and
+    no name of a `skip` label holds."""
     if any(not e.words <= q.words for e in span.entities(labels)):
         return True
+    held = [(e.start, e.end) for e in span.analysis.entities if e.label in skip]
     run = 0
     for t in span.tokens():
         new = t.propn and t.lower not in q.words and t.lemma not in nlp.MONTH_NAMES and t.lower.isalpha()
+        new = new and not any(b <= t.start < e for b, e in held)
         run = run + 1 if new else 0 if not t.lower.isspace() else run
         if run >= min_run:
             return True
