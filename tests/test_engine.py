@@ -16,6 +16,7 @@ from index.store import Store
 from qa.contract import Turn
 from qa.engine import Engine, build_engine
 from qa.llm import ScriptedLLM
+from qa.stages import draft
 from qa.stages.retrieve import Retriever
 
 from .conftest import SEEDS
@@ -327,18 +328,21 @@ def test_dates_narrow_the_articles_an_answer_may_use(indexed):
         engine.ask(question, since="12 March")
 
 
-CLOSE = "How much cash did Orvik Foods agree to pay to acquire the dairy maker Nordmjolk?"  # no "acquire"
+CLOSE = "How much cash did Orvik Foods agree on for the acquisition of the dairy maker Nordmjolk?"  # "buy"
 
 
 def test_close_evidence_is_answered_only_by_a_checked_model_sentence(indexed):
-    """The article says "buy", the question "acquire": close evidence, not plain. Without a model it
-    is refused; with one, a checked sentence answers, while a refusal or an unchecked figure from
-    the model leaves a refusal, never the quote alone."""
+    """The article says "buy", the question "acquisition": close evidence, not plain. Without a model
+    it is refused; with one, a checked sentence answers, while a refusal or an unchecked figure from
+    the model leaves a refusal, never the quote alone. Asked for a value, the model is not invited
+    to refuse (the checks decide), but may."""
     extractive = build_engine(indexed).ask(CLOSE)
     assert extractive.refused and "plainly" in extractive.notes[0]
 
     right = "Orvik Foods agreed to buy Nordmjolk for 230 mln crowns in cash [1]."
-    events = list(engine_with(indexed, ScriptedLLM([right])).stream(CLOSE))
+    llm = ScriptedLLM([right])
+    events = list(engine_with(indexed, llm).stream(CLOSE))
+    assert llm.prompts[0][0]["content"] == draft.SYSTEM_VALUE
     assert "quote" not in [e.kind for e in events]  # nothing shown before it is checked
     answer = events[-1].answer
     assert not answer.refused and "230 mln crowns" in answer.answer
@@ -350,6 +354,10 @@ def test_close_evidence_is_answered_only_by_a_checked_model_sentence(indexed):
 
     off = indexed.replace(trust=indexed.trust.model_copy(update={"max_missing_model": 0.2}))
     assert engine_with(off, ScriptedLLM([right])).ask(CLOSE).refused  # off: plain evidence only
+
+    llm = ScriptedLLM([right])  # plain evidence: the model may say the articles do not answer
+    engine_with(indexed, llm).ask("How much will Orvik Foods pay for Nordmjolk?")
+    assert llm.prompts[0][0]["content"] == draft.SYSTEM
 
 
 SALE_ARTICLES = {
@@ -372,6 +380,12 @@ companies said each Tolland share will be exchanged for one share of Brenna Banc
 
 Mertz Bancorp said it raised its quarterly dividend to 12 cts a share from 10 cts. Analysts said
 bank holding companies such as Mertz Bancorp and Alder Bancorp have cut costs this year.
+""",
+    "kettle.txt": """Halvard Foods To Buy Morrow Stores Unit
+11-APR-1991
+
+Halvard Foods Inc said it agreed to buy the Kettle River division of Morrow Stores Inc.
+    It said sales for the division in the year ended January were about 120 mln dlrs.
 """,
     "vesta.txt": """Halden Nears Takeover Of Vesta
 9-MAR-1991
@@ -429,4 +443,30 @@ def test_a_figure_the_passage_gives_for_the_other_company_does_not_support_a_sen
     assert any("257" in s for s in answer.removed_sentences) or answer.refused
     right = "Tolland Bancorp has assets of 257 mln dlrs [1]."
     answer = engine_with(sales, ScriptedLLM([right])).ask("What are Tolland Bancorp's assets?")
+    assert answer.answer.startswith(right) and not answer.removed_sentences
+
+
+def test_a_figure_of_what_someone_else_owns_is_not_the_buyer_s(sales):
+    """The article gives the division's sales, never its buyer's: asked for the buyer's sales, the
+    answer is a refusal, whatever a model says; asked for the division's, the figure."""
+    question = (
+        "What were Halvard Foods Inc's sales when it agreed to buy Morrow Stores' Kettle River division?"
+    )
+    swapped = "Halvard Foods Inc's sales were about 120 mln dlrs [1]."
+    for llm in (None, ScriptedLLM([swapped])):
+        answer = engine_with(sales, llm).ask(question)
+        assert answer.refused and "120" not in answer.answer, answer.answer
+    answer = build_engine(sales).ask("What were the annual sales of Morrow Stores' Kettle River division?")
+    assert not answer.refused and "120 mln dlrs" in answer.answer, answer.answer
+
+
+def test_a_figure_keeps_its_unit(sales):
+    """The passage's 90 is a percentage of shares: a model sentence that makes it 90 mln crowns is
+    removed, though the value is there; the price the passage gives in crowns stands."""
+    question = "At what price did Halden Papperbruk announce it would acquire Vesta Kartong?"
+    wrong = "Halden Papperbruk would acquire Vesta Kartong for 90 mln crowns [1]."
+    answer = engine_with(sales, ScriptedLLM([wrong])).ask(question)
+    assert "90 mln" not in answer.answer and any("90 mln" in s for s in answer.removed_sentences)
+    right = "Halden Papperbruk would acquire Vesta Kartong at a price of 3.1 billion crowns [1]."
+    answer = engine_with(sales, ScriptedLLM([right])).ask(question)
     assert answer.answer.startswith(right) and not answer.removed_sentences

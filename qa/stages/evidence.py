@@ -184,9 +184,12 @@ def about(question: Question, sentence: nlp.Span, passage: nlp.Span, title: froz
 def _owner_named(question: Question, owner: nlp.Entity, sentence: nlp.Span, passage: nlp.Span) -> bool:
     """The owner of what is asked is named by the sentence, or the sentence names no other company
     (the question's other names included: in an article on B Bancorp merging with C Bancorp, "C
-    Bancorp has assets of 257 mln dlrs" gives C's assets, not B's)."""
+    Bancorp has assets of 257 mln dlrs" gives C's assets, not B's) and speaks of nothing the
+    question's other names own ("sales for the division" when asked about the division's buyer)."""
     if nlp.mentions_as_itself(owner, sentence) or nlp.mentions_short(owner, sentence, passage):
         return True
+    if question.theirs & sentence.lemmas:  # "sales for the division were …": the division's
+        return False
     rivals = COMPANY - ANSWER_LABELS.get(question.kind or "", frozenset())
     return not _others(sentence, rivals, lambda n: nlp.one_name(n.words, owner.words))
 

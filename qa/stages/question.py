@@ -142,6 +142,9 @@ class Question:
     # names written as the owner of what is asked ("Brenna Bancorp's total assets"): an answer's
     # sentence that names another company without this one gives someone else's figure
     owners: tuple[nlp.Entity, ...] = ()
+    # what the question's other names own ("Safeway's Salt Lake City division"): a sentence that names
+    # no one and speaks of it ("sales for the division were …") gives its figure, not the owner's
+    theirs: frozenset[str] = frozenset()
 
     @property
     def ask(self) -> dict[str, float]:
@@ -184,26 +187,52 @@ def read_question(question: str, terms: Terms) -> Question:
     names = tuple(nlp.names(span))
     context_names = () if names or not context else tuple(nlp.names(nlp.analyse(context).whole))
     owners = tuple(n for n in names if _owns(n, span))
+    theirs = _theirs(names, owners, span)
     return Question(
-        question, span, names, kind, weights, asked, day, norp, only_context, context_names, owners
+        question, span, names, kind, weights, asked, day, norp, only_context, context_names, owners, theirs
     )
 
 
 def _owns(name: nlp.Entity, span: nlp.Span) -> bool:
     """The name is a possessive whose noun phrase names nothing else ("Brenna's total assets"), not
     one that qualifies another name ("Norland's Food Department", "Acme's new Brix unit")."""
-    text = span.analysis.text
+    phrase = _possessed(name, span)
+    return bool(phrase) and not any(_as_name(t, span) for t in phrase)
+
+
+def _theirs(names: tuple[nlp.Entity, ...], owners: tuple[nlp.Entity, ...], span: nlp.Span) -> frozenset[str]:
+    """The nouns of what the question's other names own ("division" in "Borman's sales when it bought
+    Safeway's Salt Lake City division"), when it asks about an owner's figure: a sentence that speaks
+    of "the division" and names no one gives the division's figure, not the owner's."""
+    nouns = {
+        n: {t.lemma for t in _possessed(n, span) if t.tag in ("NN", "NNS") and not _as_name(t, span)}
+        for n in names
+    }
+    figured = [o for o in owners if nouns[o] & MONEY_ROLES]  # whose sales, assets, profit is asked
+    if not figured:
+        return frozenset()
+    own = set().union(*(nouns[o] for o in figured))
+    return frozenset(w for n in names if n not in figured for w in nouns[n] - own - MONEY_ROLES)
+
+
+def _possessed(name: nlp.Entity, span: nlp.Span) -> list[nlp.Token]:
+    """The noun phrase after a name written as a possessive ("Brenna's total assets"), up to a verb,
+    a preposition, a wh-word or punctuation; none when the name is no possessive."""
     after = [t for t in span.tokens() if t.start >= name.end and t.lower.strip()]
     if after and after[0].tag == "POS":  # the recogniser left "'s" outside the name
         after = after[1:]
     elif not re.search(r"['’]s?$", name.text):
-        return False
+        return []
     phrase = []
-    for t in after:  # the noun phrase: up to a verb, a preposition, a wh-word or punctuation
+    for t in after:
         if t.tag.startswith(("VB", "IN", "W", "TO", "MD")) or not t.lower[0].isalnum():
             break
         phrase.append(t)
-    return bool(phrase) and not any(t.propn or nlp.written_as_name(text[t.start : t.end]) for t in phrase)
+    return phrase
+
+
+def _as_name(t: nlp.Token, span: nlp.Span) -> bool:
+    return t.propn or nlp.written_as_name(span.analysis.text[t.start : t.end])
 
 
 def _named(lemma: str, named: set[str] | frozenset[str]) -> bool:
@@ -311,6 +340,13 @@ _COUNTS = re.compile(r"\bhow many\b", re.I)
 
 def _money(span: nlp.Span, n: nlp.Number) -> bool:
     return _next_word(span, n.end, CURRENCIES) or _before(span, n.start) == "$"
+
+
+def unit(span: nlp.Span, n: nlp.Number) -> str | None:
+    """What a number is written as: an amount of money, a percentage, or neither."""
+    if _money(span, n):
+        return "money"
+    return "percent" if _next_word(span, n.end, PERCENT) else None
 
 
 def _next_word(span: nlp.Span, pos: int, words: frozenset[str], reach: int = 2) -> bool:

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from index.settings import TrustSettings
 from qa import text as nlp
 from qa.stages.evidence import COMPANY, about_context, conflicting, rival_labels
-from qa.stages.question import Question
+from qa.stages.question import Question, unit
 
 Cosine = Callable[[str, str], float]
 # a figure whose thousands are grouped wrongly ("1,3340") is no figure an article writes
@@ -88,6 +88,7 @@ def _missing(claim: nlp.Span, quote: Quote) -> list[str]:
     missing = [
         w for n, w in written if not n.values & values or (_MISGROUPED.search(w) and w not in quote.span.text)
     ]
+    missing += [f"{w} (not {u} there)" for n, w in written if (u := _unit_lost(claim, n, quote))]
     missing += sorted(claim.months - quote.span.months - title)
     names = nlp.names(claim, CLAIM_NAMES)
     missing += _said_of_others(claim, quote, [n for n in names if n.label in COMPANY])
@@ -99,6 +100,16 @@ def _missing(claim: nlp.Span, quote: Quote) -> list[str]:
         if others or not nlp.mentions(name, quote.passage, title, *([quote.article] if subject else [])):
             missing.append(name.text)
     return missing
+
+
+def _unit_lost(claim: nlp.Span, n: nlp.Number, quote: Quote) -> str | None:
+    """The claim writes the number as money or a percentage, and no number of that value in the
+    quote is written so ("one million dollars" from "one mln shares"): the unit it lost."""
+    u = unit(claim, n)
+    if u is None:
+        return None
+    held = [m for m in quote.span.numbers() if m.values & n.values]
+    return None if not held or any(unit(quote.span, m) == u for m in held) else u
 
 
 def _said_of_others(claim: nlp.Span, quote: Quote, actors: list[nlp.Entity]) -> list[str]:
