@@ -121,6 +121,7 @@ def test_a_verb_before_to_and_a_verb_frames_what_is_asked(question, frame, asked
         ("How much did Aldmore Bank agree to pay for Lintar?", "Lintar earned 20 mln dlrs in 1990.", False),
         ("How much did Lintar Graphics earn in 1990?", "Lintar earned 20 mln dlrs in 1990.", True),
         ("How much did Lintar Graphics earn in 1990?", "Lintar had earnings of 20 mln dlrs.", True),
+        ("How much did Aldmore Bank pay for Lintar?", "Its seller will record a gain of 45 mln dlrs.", False),
     ],
 )
 def test_an_amount_of_something_else_is_no_answer(question, sentence, answers):

@@ -88,10 +88,10 @@ FRAME = frozenset(
 )
 PAYING = frozenset("pay cost spend charge worth price fetch".split())
 # what an amount of money is, when not what was paid: "had revenues of 200 mln dlrs" is no price,
-# nor is "earned 25 mln dlrs"
+# nor is "earned 25 mln dlrs" or "a pretax gain of 45 mln dlrs"
 MONEY_ROLES = frozenset(
     "revenue sale turnover income profit earning earnings loss salary wage dividend debt deficit budget "
-    "asset assets capital reserve reserves earn".split()
+    "asset assets capital reserve reserves earn gain".split()
 )
 PRICING = PAYING | frozenset("buy acquire sell sold bid offer purchase payment value sum amount".split())
 # words an answer of a kind need not repeat: an amount of money says "paid" ("bought Foo for 230 mln
