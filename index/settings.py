@@ -54,7 +54,7 @@ class TrustSettings(BaseModel):
     prompt_windows: int = 1
     # on close evidence for a value (date, number, amount), a prompt that does not invite the model to
     # refuse: the checks decide. Reuters tune, qwen2.5-1.5b, the 10 questions it changes: 3 more right,
-    # no unanswerable one answered (docs/QUALITY.md, "Close evidence for a value")
+    # no unanswerable one answered (docs/QUALITY.md, "What is asked, whose figure, and a prompt for values")
     value_prompt: bool = True
     prompt_passages: bool = False  # show their whole passages instead (the long prompt, for comparison)
     # a model's "not in the articles" refuses even where the evidence answers. Off: on the tuning half
