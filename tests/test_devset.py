@@ -1,7 +1,8 @@
 """The Reuters development set is checked against its stories: every accepted answer is where the
 item says it is, every trap is a real figure of another entity, and the set has the required mix.
-So is the fresh set (fresh.json): written later, by someone who had not seen the answering code,
-from stories the development set does not use, to measure on questions nothing was developed on.
+So are the fresh sets (fresh.json, then fresh2.json when fresh.json had been read): written later,
+by someone who had not seen the answering code, from stories no earlier set uses, to measure on
+questions nothing was developed on.
 
 Needs the archive at ../shared/corpora/reuters-21578.tar.xz (skipped with a reason when absent)."""
 
@@ -18,12 +19,15 @@ from .conftest import ROOT
 
 DEVSET = ROOT / "tests" / "eval" / "reuters" / "questions.json"
 FRESH = DEVSET.with_name("fresh.json")
+FRESH2 = DEVSET.with_name("fresh2.json")
+# the smallest mix (answerable, unanswerable, conversations) each fresh set was written to
+FRESH_MIX = {"fresh.json": (60, 24, 8), "fresh2.json": (40, 16, 5)}
 ARCHIVE = ROOT.parent / "shared" / "corpora" / "reuters-21578.tar.xz"
 
 
-@pytest.fixture(scope="module", params=[DEVSET, FRESH], ids=["devset", "fresh"])
+@pytest.fixture(scope="module", params=[DEVSET, FRESH, FRESH2], ids=["devset", "fresh", "fresh2"])
 def data(request):
-    return json.loads(request.param.read_text(encoding="utf-8"))
+    return {**json.loads(request.param.read_text(encoding="utf-8")), "file": request.param.name}
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +59,8 @@ def test_set_has_the_required_mix_and_both_halves(data):
         for part in ("answerable", "unanswerable", "conversations")
     }
     if all(set(s) == {"fresh"} for s in splits.values()):
-        assert (len(data["answerable"]), len(data["unanswerable"]), len(data["conversations"])) >= (60, 24, 8)
+        mix = (len(data["answerable"]), len(data["unanswerable"]), len(data["conversations"]))
+        assert all(n >= least for n, least in zip(mix, FRESH_MIX[data["file"]], strict=True))
         return
     assert len(data["answerable"]) >= 100 and len(data["unanswerable"]) >= 40
     assert len(data["conversations"]) >= 12
@@ -63,15 +68,16 @@ def test_set_has_the_required_mix_and_both_halves(data):
         assert set(split) == {"tune", "check"} and abs(split["tune"] - split["check"]) <= 4, part
 
 
-def test_the_fresh_set_uses_no_story_of_the_development_set():
-    used = json.loads(DEVSET.read_text(encoding="utf-8"))
-    fresh = json.loads(FRESH.read_text(encoding="utf-8"))
+def test_each_fresh_set_uses_no_story_of_an_earlier_set():
+    sets = [json.loads(path.read_text(encoding="utf-8")) for path in (DEVSET, FRESH, FRESH2)]
 
     def stems(data):
         found = {s for d in _answerable(data) for s in d["sources"]}
         return found | {s for d in data["unanswerable"] for s in d.get("near", [])}
 
-    assert not stems(used) & stems(fresh)
+    for i, later in enumerate(sets[1:], 1):
+        for earlier in sets[:i]:
+            assert not stems(earlier) & stems(later)
 
 
 def test_every_accepted_answer_is_in_its_evidence_and_every_source(data, story):
