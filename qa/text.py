@@ -12,7 +12,7 @@ Normalisation, all general English:
 - a number is its value, and its value times a scale word after it ("4.5 mln" is 4.5 and
   4,500,000); ordinals ("4th", "fourth") are their value; number words up to "twenty" count;
 - an entity's `words` leave out legal-form suffixes ("Inc", "Corp", "Ltd"…) and stop words, so
-  "Rogers Corp" is found where an article says "Rogers".
+  "Velmar Corp" is found where an article says "Velmar".
 
 It does not resolve coreference or decide truth.
 """
@@ -163,7 +163,7 @@ class Span:
     @cached_property
     def name_runs(self) -> tuple[frozenset[str], ...]:
         """The identifying words (`entity_words`) of each run of words written as a name is
-        ("Tolland Bancorp", "Bank of Boston"), whatever the recogniser made of them."""
+        ("Tolland Bancorp", "Bank of Harwick"), whatever the recogniser made of them."""
         text = self.analysis.text
         runs: list[frozenset[str]] = []
         start = end = -1
@@ -203,7 +203,7 @@ class Span:
 
 def mentions(entity: Entity, *spans: Span | frozenset[str]) -> bool:
     """Whether the spans (or word sets) together name the entity: its longest word and at least
-    half of its words ("British and Commonwealth Shipping" is named by "British and Commonwealth"),
+    half of its words ("Nordic and Baltic Shipping" is named by "Nordic and Baltic"),
     in a span only where written as a name (`Span.name_words`)."""
     words: set[str] = set()
     for s in spans:
@@ -280,7 +280,7 @@ def names(span: Span, labels: frozenset[str] = NAME_LABELS) -> list[Entity]:
         if t is not None and t.propn and t.start not in covered and t.lemma not in MONTH_NAMES:
             run.append(t)
             continue
-        # a run with a capital letter: not the tagger's "stock exchange"; "al-Rai al-Aam" is one
+        # a run with a capital letter: not the tagger's "stock exchange"; "al-Nur al-Jadid" is one
         if any(span.analysis.text[x.start].isupper() for x in run):
             text = span.analysis.text[run[0].start : run[-1].end]
             if words := entity_words(text):
@@ -333,7 +333,7 @@ def load() -> None:
     analyse("Warm up.")
 
 
-# a line break inside a paragraph of hard-wrapped text ("San\nFernando Valley"): the recogniser reads a
+# a line break inside a paragraph of hard-wrapped text ("the west Tarn\nRiver Valley"): the recogniser reads a
 # break as a token of its own and cuts names and sentences there, so it reads a space (same length:
 # every offset holds); a blank line or an indented line still starts a paragraph
 _SOFT_BREAK = re.compile(r"(?<=\S)\n(?=\S)")
@@ -372,7 +372,7 @@ def _from_doc(text: str, doc: Any) -> Analysis:
 
 def _at_possessives(entity: Any) -> list[tuple[int, int]]:
     """An entity split where a possessive joins two names ("Acme Industries' Riverton mill" names
-    Acme Industries and Riverton); a possessive inside one name ("McDonald's Corp") stays."""
+    Acme Industries and Riverton); a possessive inside one name ("Halden's Bakeries Inc") stays."""
     pieces, start = [], entity.start_char
     for t in entity:
         rest = entity.doc.text[t.idx + len(t.text) : entity.end_char]

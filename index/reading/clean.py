@@ -68,7 +68,7 @@ def header(text: str) -> Header:
         title = fields.get("title", "").strip("\"'")
         date = parse_date(fields.get("date", "").strip("\"'"))
         source, pos = ("front matter" if date else ""), m.end()
-    if date is None and (m := _DATE_PREFIX.match(text, pos)):  # "date 2023-12-01 In a sweeping…"
+    if date is None and (m := _DATE_PREFIX.match(text, pos)):  # "date 1991-03-12 Orvik Foods said…"
         date, source, pos = m.group(1), "header line 1", m.end()
     for number, (start, end) in enumerate(_nonblank_lines(text, pos, HEADER_LINES), 1):
         line = text[start:end].strip()

@@ -1,8 +1,8 @@
 """Publication dates from header lines and metadata fields, as ISO `YYYY-MM-DD`.
 
 Parsing is python-dateutil's; this module only decides what may count as a date:
-- a value must name a year (four digits) and a day: "26-FEB-1987", "November 12, 2023",
-  "Mon, 13 Nov 2023 10:00:00 GMT", "2023-11-12T10:00:00Z", "Published: 12 November 2023";
+- a value must name a year (four digits) and a day: "12-MAR-1991", "March 12, 1991",
+  "Tue, 12 Mar 1991 10:00:00 GMT", "1991-03-12T10:00:00Z", "Published: 12 March 1991";
   a month without a day ("November 2023") or a bare number is not a date;
 - all-numeric forms are read month first with "/" (12/11/2023 is December 11, the US order) and
   day first with "." or "-" (12.11.2023 is 12 November), unless a field over 12 settles it;

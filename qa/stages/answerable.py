@@ -2,8 +2,8 @@
 
 Decided from evidence, before any model is asked. A window qualifies when it is about the
 question's names, offers the kind of answer asked for, and lacks at most `max_missing` (by rarity
-weight) of the words that say what is asked about those names: "Who succeeded Baker?" is not
-answered by a sentence about Baker that never speaks of succeeding him. An article older than a
+weight) of the words that say what is asked about those names: "Who succeeded Lindqvist?" is
+not answered by a sentence about Lindqvist that never speaks of succeeding him. An article older than a
 year the question asks about ("in 1988") cannot answer it unless it names that year. The
 best-ranked qualifying window must then reach `min_evidence` on its evidence score (coverage plus
 embedding similarity weighted by `rank_dense`). Thresholds come from a risk-coverage sweep on the

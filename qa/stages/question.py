@@ -95,7 +95,7 @@ MONEY_ROLES = frozenset(
 )
 PRICING = PAYING | frozenset("buy acquire sell sold bid offer purchase payment value sum amount".split())
 # words an answer of a kind need not repeat: an amount of money says "paid" ("bought Foo for 230 mln
-# crowns"), a place "located" ("Foo's plant in Marysville"), a reason "attributed" ("fell because …")
+# crowns"), a place "located" ("Foo's plant in Riverton"), a reason "attributed" ("fell because …")
 KIND_FRAMES = {
     "money": PAYING,
     "place": frozenset("locate base headquarter situate".split()),
@@ -142,7 +142,7 @@ class Question:
     # names written as the owner of what is asked ("Brenna Bancorp's total assets"): an answer's
     # sentence that names another company without this one gives someone else's figure
     owners: tuple[nlp.Entity, ...] = ()
-    # what the question's other names own ("Safeway's Salt Lake City division"): a sentence that names
+    # what the question's other names own ("Morrow Stores' Kettle River division"): a sentence that names
     # no one and speaks of it ("sales for the division were …") gives its figure, not the owner's
     theirs: frozenset[str] = frozenset()
 
@@ -201,8 +201,8 @@ def _owns(name: nlp.Entity, span: nlp.Span) -> bool:
 
 
 def _theirs(names: tuple[nlp.Entity, ...], owners: tuple[nlp.Entity, ...], span: nlp.Span) -> frozenset[str]:
-    """The nouns of what the question's other names own ("division" in "Borman's sales when it bought
-    Safeway's Salt Lake City division"), when it asks about an owner's figure: a sentence that speaks
+    """The nouns of what the question's other names own ("division" in "Halvard's sales when it bought
+    Morrow Stores' Kettle River division"), when it asks about an owner's figure: a sentence that speaks
     of "the division" and names no one gives the division's figure, not the owner's."""
     nouns = {
         n: {t.lemma for t in _possessed(n, span) if t.tag in ("NN", "NNS") and not _as_name(t, span)}
@@ -271,7 +271,7 @@ def _asked_noun(span: nlp.Span) -> str | None:
     for i, t in enumerate(tokens):
         if t.lower not in {"many", "which", "what"}:
             continue
-        for nxt in tokens[i + 1 : i + 4]:  # "which Iowa town", "how many union members"
+        for nxt in tokens[i + 1 : i + 4]:  # "which Tarn County town", "how many union members"
             if nxt.tag in {"NN", "NNS"}:
                 return nxt.lemma
             if nxt.tag.startswith("VB") or not nxt.lower.isalnum():
