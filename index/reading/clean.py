@@ -3,10 +3,10 @@
 Offsets are character offsets into the text given; nothing is rewritten. Cleaning only decides
 which spans are article body, and reports every dropped span with its reason. General rules, not
 tied to one site or wire service:
-- header: Markdown front matter, or a labelled ISO date before the text ("date 2023-12-01 …");
+- header: Markdown front matter, or a labelled ISO date before the text ("date 1991-03-12 …");
   then, among the first lines, one title line (`# Title` or a
   short line followed by more text) and one date line in any form `reading.dates` reads
-  ("26-FEB-1987", "date 2023-12-01", "Published: 12 November 2023"), in either order;
+  ("12-MAR-1991", "date 1991-03-12", "Published: 12 March 1991"), in either order;
 - tail section: everything from a short capitalised line such as "More from …", "Related
   articles", "Advertisement", "Read more", "Sponsored" to the end, when it stands on its own (after
   a finished sentence or a blank line, so a hard-wrapped "related to the …" line is body);
