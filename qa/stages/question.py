@@ -186,33 +186,35 @@ def read_question(question: str, terms: Terms) -> Question:
     only_context = frozenset(weights) - set(_weights(span, terms, None))
     names = tuple(nlp.names(span))
     context_names = () if names or not context else tuple(nlp.names(nlp.analyse(context).whole))
-    owners = tuple(n for n in names if _owns(n, span))
-    theirs = _theirs(names, owners, span)
+    phrases = {n: _possessed(n, span) for n in names}
+    owners = tuple(n for n in names if _owns(phrases[n], span))
+    theirs = _theirs(phrases, owners, span)
     return Question(
         question, span, names, kind, weights, asked, day, norp, only_context, context_names, owners, theirs
     )
 
 
-def _owns(name: nlp.Entity, span: nlp.Span) -> bool:
-    """The name is a possessive whose noun phrase names nothing else ("Brenna's total assets"), not
+def _owns(phrase: list[nlp.Token], span: nlp.Span) -> bool:
+    """A name's possessive noun phrase (`_possessed`) names nothing else ("Brenna's total assets"), not
     one that qualifies another name ("Norland's Food Department", "Acme's new Brix unit")."""
-    phrase = _possessed(name, span)
     return bool(phrase) and not any(_as_name(t, span) for t in phrase)
 
 
-def _theirs(names: tuple[nlp.Entity, ...], owners: tuple[nlp.Entity, ...], span: nlp.Span) -> frozenset[str]:
+def _theirs(
+    phrases: dict[nlp.Entity, list[nlp.Token]], owners: tuple[nlp.Entity, ...], span: nlp.Span
+) -> frozenset[str]:
     """The nouns of what the question's other names own ("division" in "Halvard's sales when it bought
     Morrow Stores' Kettle River division"), when it asks about an owner's figure: a sentence that speaks
     of "the division" and names no one gives the division's figure, not the owner's."""
     nouns = {
-        n: {t.lemma for t in _possessed(n, span) if t.tag in ("NN", "NNS") and not _as_name(t, span)}
-        for n in names
+        n: {t.lemma for t in phrase if t.tag in ("NN", "NNS") and not _as_name(t, span)}
+        for n, phrase in phrases.items()
     }
     figured = [o for o in owners if nouns[o] & MONEY_ROLES]  # whose sales, assets, profit is asked
     if not figured:
         return frozenset()
     own = set().union(*(nouns[o] for o in figured))
-    return frozenset(w for n in names if n not in figured for w in nouns[n] - own - MONEY_ROLES)
+    return frozenset(w for n in nouns if n not in figured for w in nouns[n] - own - MONEY_ROLES)
 
 
 def _possessed(name: nlp.Entity, span: nlp.Span) -> list[nlp.Token]:
