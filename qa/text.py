@@ -437,12 +437,12 @@ def _key(word: str) -> str:
     return word.lower().removesuffix("'s").removesuffix("’s").replace(".", "").replace("&", "")
 
 
-_PARAGRAPH = re.compile(r"\n[ \t]*\n|\n[ \t]+(?=\S)")  # a blank line, or a line that starts indented
+PARAGRAPH = re.compile(r"\n[ \t]*\n|\n[ \t]+(?=\S)")  # a blank line, or a line that starts indented
 
 
 def _paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """A sentence cut at paragraph breaks, which the statistical recogniser sometimes misses."""
-    cuts = [m.start() for m in _PARAGRAPH.finditer(text, start, end)]
+    cuts = [m.start() for m in PARAGRAPH.finditer(text, start, end)]
     bounds = [start, *cuts, end]
     return [_trim(text, a, b) for a, b in zip(bounds, bounds[1:])]
 
