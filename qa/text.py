@@ -210,7 +210,7 @@ def mentions(entity: Entity, *spans: Span | frozenset[str]) -> bool:
         words |= s.name_words if isinstance(s, Span) else s
     if not entity.words:
         return True
-    found = {w for w in entity.words if w in words or _abbreviated(w, words)}
+    found = {w for w in entity.words if w in words or _abbreviated(w, words) or _people_of(w, words)}
     longest = max(entity.words, key=lambda w: (len(w), w))
     return longest in found and 2 * len(found) >= len(entity.words)
 
@@ -239,6 +239,22 @@ def _abbreviated(word: str, words: set[str] | frozenset[str]) -> bool:
     """The word is there cut short with a dot, as news writes places and titles ("Ariz." for
     Arizona, "Calif." for California): two to five letters, then the dot."""
     return any(word[:k] + "." in words for k in range(2, min(6, len(word) - 1)))
+
+
+# the endings that make a people or its language of a place: Brazil-ian, Lanka-n, Japan-ese, Kuwait-i
+_DEMONYM = ("n", "an", "ian", "ean", "ese", "i")
+
+
+def _people_of(word: str, words: set[str] | frozenset[str]) -> bool:
+    """The place is there as its people, or the people as its place ("Sri Lankan" for Sri Lanka,
+    "Italy" for Italian): one word is the other's stem, a final vowel dropped, with a demonym's
+    ending; stems of four letters or more, so short names are not read into longer words."""
+    return any(_demonym(word, w) or _demonym(w, word) for w in words if w != word)
+
+
+def _demonym(place: str, people: str) -> bool:
+    stem = place[:-1] if place[-1:] in "aeiouy" else place
+    return len(stem) >= 4 and people.startswith(stem) and people[len(stem) :] in _DEMONYM
 
 
 def mentions_short(entity: Entity, sentence: Span, *around: Span | frozenset[str]) -> bool:

@@ -68,6 +68,14 @@ def test_a_place_cut_short_with_a_dot_is_still_named():
     assert not nlp.mentions(state, nlp.analyse("The mill in Pinecrest was shut.").whole)
 
 
+def test_a_place_is_named_by_its_people_and_its_people_by_the_place():
+    country = name("Sugar imports to Veldoria rose.")
+    assert nlp.mentions(country, nlp.analyse("Veldorian officials said sugar imports will stop.").whole)
+    board = name("The Veldorian Sugar Board cut imports.")
+    assert nlp.mentions(board, nlp.analyse("Veldoria's Sugar Board said imports will stop.").whole)
+    assert not nlp.mentions(country, nlp.analyse("Velmar Oil officials said imports will stop.").whole)
+
+
 @pytest.mark.parametrize(
     ("question", "kind"),
     [
