@@ -202,17 +202,34 @@ class Span:
 
 
 def mentions(entity: Entity, *spans: Span | frozenset[str]) -> bool:
-    """Whether the spans (or word sets) together name the entity: its longest word and at least
-    half of its words ("Nordic and Baltic Shipping" is named by "Nordic and Baltic"),
-    in a span only where written as a name (`Span.name_words`)."""
+    """Whether the spans (or word sets) together name the entity: its identifying word and at least
+    half of its words ("Nordic and Baltic Shipping" is named by "Nordic and Baltic"), or its
+    initials ("UAE"), in a span only where written as a name (`Span.name_words`)."""
     words: set[str] = set()
     for s in spans:
         words |= s.name_words if isinstance(s, Span) else s
     if not entity.words:
         return True
+    if len(entity.words) > 1 and initials(entity) in words:  # "UAE", "U.S." for the names in full
+        return True
     found = {w for w in entity.words if w in words or _abbreviated(w, words) or _people_of(w, words)}
-    longest = max(entity.words, key=lambda w: (len(w), w))
-    return longest in found and 2 * len(found) >= len(entity.words)
+    return _identifying(entity) in found and 2 * len(found) >= len(entity.words)
+
+
+def _identifying(entity: Entity) -> str:
+    """The word a name cannot go without: a person's surname ("Lind" for Mara Lind), else its
+    longest word."""
+    keys = [w for w in _key_words(entity.text) if w in entity.words]
+    if entity.label == "PERSON" and keys:
+        return keys[-1]
+    return max(entity.words, key=lambda w: (len(w), w))
+
+
+def initials(entity: Entity) -> str:
+    """The initials of a name's identifying words, lower-cased ("uae" for the United Arab Emirates);
+    empty for a name of one word."""
+    keys = [w for w in _key_words(entity.text) if w in entity.words]
+    return "".join(w[0] for w in keys) if len(keys) > 1 else ""
 
 
 def mentions_as_itself(entity: Entity, span: Span) -> bool:

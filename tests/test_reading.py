@@ -4,7 +4,7 @@ and what an amount of money is an amount of. Names here are invented."""
 import pytest
 
 from qa import text as nlp
-from qa.stages import verify
+from qa.stages import evidence, verify
 from qa.stages.question import Terms, read_question, typed
 
 TERMS = Terms({}, 1000)
@@ -66,6 +66,33 @@ def test_a_place_cut_short_with_a_dot_is_still_named():
     state = name("The mill is in Arizona.")
     assert nlp.mentions(state, nlp.analyse("The mill in Pinecrest, Ariz., was shut.").whole)
     assert not nlp.mentions(state, nlp.analyse("The mill in Pinecrest was shut.").whole)
+
+
+def test_a_name_is_named_by_its_initials_and_a_person_by_the_surname():
+    country = name("Trade with the United Arab Emirates fell.")
+    assert nlp.mentions(country, nlp.analyse("The UAE suffered a drop in output.").whole)
+    assert not nlp.mentions(country, nlp.analyse("The USA suffered a drop in output.").whole)
+    person = name("Voters backed Mara Lind.")
+    assert nlp.mentions(person, nlp.analyse("Lind said she would run.").whole)
+    assert not nlp.mentions(person, nlp.analyse("Mara Berg said she would run.").whole)
+
+
+def test_a_sentence_naming_the_person_asked_about_beside_another_person_is_about_the_question():
+    """A rival stands where an unnamed name would: here the place, named by the article."""
+    q = read_question("What share of voters in Veldoria backed Mara Lind for the party leadership?", TERMS)
+    article = nlp.analyse(
+        "Veldoria's opposition is split. The survey said 49 pct of voters backed Lind while only "
+        "18 pct supported party leader Tom Berg."
+    )
+    sentence = article.span(*article.sentences[1])
+    assert evidence.about(q, sentence, article.whole, nlp.words_of("Poll Shows Lind Ahead"))
+    rival = nlp.analyse("Veldoria's opposition is split. Polls in Kestria put Tom Berg ahead with 49 pct.")
+    assert not evidence.about(q, rival.span(*rival.sentences[1]), rival.whole, frozenset())
+
+
+def test_a_name_in_lower_case_is_no_name_in_a_question_written_with_capitals():
+    q = read_question("Who chaired the standing committee of Veldoria's parliament in March 1987?", TERMS)
+    assert [n.text for n in q.names] == ["Veldoria"]
 
 
 def test_a_place_is_named_by_its_people_and_its_people_by_the_place():

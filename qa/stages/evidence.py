@@ -215,10 +215,13 @@ def _about(
 ) -> bool:
     """`need` (all, any) of the names mentioned by the sentence; or, when the sentence names no rival
     of theirs (a name of another kind, or in `known`, is none), by the sentence with `around`."""
-    if need(nlp.mentions(n, sentence) or nlp.mentions_short(n, sentence, *around) for n in names):
+    said = [nlp.mentions(n, sentence) or nlp.mentions_short(n, sentence, *around) for n in names]
+    if need(said):
         return True
-    rivals = rival_labels(names) - ANSWER_LABELS.get(question.kind or "", frozenset())
-    if conflicting(sentence, known, rivals):
+    # a rival stands where an unnamed name would: a person beside the person asked about is none
+    unsaid = [n for n, s in zip(names, said) if not s]
+    rivals = rival_labels(unsaid) - ANSWER_LABELS.get(question.kind or "", frozenset())
+    if conflicting(sentence, known | {nlp.initials(n) for n in names}, rivals):
         return False
     return need(nlp.mentions(n, sentence, *around) for n in names)
 

@@ -185,6 +185,8 @@ def read_question(question: str, terms: Terms) -> Question:
     day = bool(re.search(r"\b(what|which) (date|day)\b", own, re.I))
     only_context = frozenset(weights) - set(_weights(span, terms, None))
     names = tuple(nlp.names(span))
+    if any(c.isupper() for c in own[1:]):  # written with capitals: a lower-case "name" is a slip
+        names = tuple(n for n in names if any(c.isupper() for c in n.text))
     context_names = () if names or not context else tuple(nlp.names(nlp.analyse(context).whole))
     phrases = {n: _possessed(n, span) for n in names}
     owners = tuple(n for n in names if _owns(phrases[n], span))
