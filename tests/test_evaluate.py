@@ -125,3 +125,5 @@ def test_the_ungrounded_check_reads_the_date_line_and_nothing_else():
     assert said("On March 20, 1991, Orvik Foods said it will pay 230 mln crowns [1].") == []
     assert said("In April 1991, Orvik Foods said it will pay 230 mln crowns [1].") == ["April"]
     assert said("Orvik Foods will pay 250 mln crowns [1].") == ["250"]
+    assert said("Orvik Foods' offer is 230 mln crowns; Orvik's bid stands [1].") == []  # possessives
+    assert said("The offer by Halden's unit is 230 mln crowns [1].") == ["Halden's"]

@@ -44,8 +44,13 @@ def ungrounded(answer: Answer) -> list[str]:
     missing = [n for n in _NUMBER.findall(re.sub(r"\[\d+\]", "", text)) if n.replace(",", "") not in digits]
     words = set(re.findall(r"[a-z0-9]+", cited))
     names = (w for w in _NAME.findall(text) if w not in _NOT_NAMES)
-    missing += [w for w in names if not set(re.findall(r"[a-z0-9]+", w.lower())) <= words]
+    # a name in the possessive is grounded by the name ("Orvik's" by "Orvik")
+    missing += [w for w in names if not set(re.findall(r"[a-z0-9]+", _bare_name(w).lower())) <= words]
     return missing
+
+
+def _bare_name(word: str) -> str:
+    return re.sub(r"['’]s?$", "", word)
 
 
 def _date_line(iso: str | None) -> str:
