@@ -35,7 +35,9 @@ from qa import text as nlp
 MASK = "[text addressed to AI systems removed]"
 _MARKUP = re.compile(
     r"<\s*(img|script|iframe|style|meta|link)(\s+[\w-]+\s*=|\s*/?>)|<\s*a\s+[\w-]+\s*=|<\|\w+\|>|<!--|\]\(\s*\S+\)|!\[|^\s*#{2,}\s*\w|"
-    r"^\s*\[?\s*(system|admin|assistant|user|developer|instruction)s?\s*[\]:]|\{\s*\"\w+\"\s*:",
+    r"^\s*\[?\s*(system|admin|assistant|user|developer|instruction)s?\s*[\]:]|\{\s*\"\w+\"\s*:|"
+    # chat-template roles and turns: "<system>", "[INST]", "<<SYS>>"
+    r"</?\s*(system|assistant|user|developer|instruction)s?\s*>|(?-i:/?INST\])|<</?SYS>>",
     re.I | re.M,
 )
 _AI = re.compile(
@@ -69,7 +71,9 @@ _ANY_ANSWER = re.compile(
 _AGENTS = re.compile(
     r"\b(anyone|anybody|whoever|everyone|readers?|users?|responses?|answers?|repl(y|ies)|write-?ups?|summar(y|ies)|"
     r"digests?|(any|every|all|each|no) (\w+ )?(systems?|models?|tools?|outlets?)|"
-    r"(systems?|models?|tools?|outlets?) (that |which )?\w+ing)\b",
+    r"(systems?|models?|tools?|outlets?) (that |which )?\w+ing|"
+    # an assistant that answers, not an assistant secretary or an assistant to the chairman
+    r"(any|every|all|each|no|the|an) (\w+ )?assistants?(?! (to|secretary|manager|director|editor)\b))\b",
     re.I,
 )
 _OBLIGATION = re.compile(
@@ -90,6 +94,7 @@ _SHAPING = frozenset(
     "use present include log direct point link end begin start close add append show display output "
     "print".split()
 )
+_INFORMED = frozenset("tell inform advise give".split())  # "readers should be told that…"
 _PEOPLE = re.compile(r"anyone|anybody|whoever|everyone|readers?|users?", re.I)
 _ORDERS = _ANSWERING - {
     "use",
@@ -108,10 +113,11 @@ _ORDERS = _ANSWERING - {
     "direct",
     "put",
 } | {"pretend", "ignore", "disregard", "forget", "override"}
-_OPENERS = frozenset([*",:;(—–-", *"please kindly then simply just always".split()])
+_WORD_OPENERS = frozenset("then simply just always never instead".split())
+_OPENERS = frozenset([*",:;(—–-", "please", "kindly", *_WORD_OPENERS])
 _POLITE = frozenset({"please", "kindly"})
 _FINITE = frozenset({"VBD", "VBP", "VBZ", "MD"})
-_NOT_OBJECT = frozenset({"MD", "VBD", "VBZ", "VBP", "VBN", "HYPH", "CC", "POS", "TO"})
+_NOT_OBJECT = frozenset({"MD", "VBD", "VBZ", "VBP", "VBN", "HYPH", "CC", "POS"})
 # what follows a verb given as an order: its object ("state that…", "give the price…", "cite it")
 _OBJECT = frozenset({"DT", "PRP", "PRP$", "WDT", "WP", "``", '""', ":", "-LRB-"})
 # a clause that may come before an order: "If asked, …", "When a reader asks about it, …"
@@ -191,11 +197,14 @@ def _labelled(tokens: list[nlp.Token]) -> bool:
 
 def _told(tokens: list[nlp.Token]) -> list[nlp.Token]:
     """Verbs that state a rule or an order ("should cite", "is referred to as"), not a report of
-    what was done ("told", "was called") nor a participle ("a product called…")."""
+    what was done ("told", "was called"), of who says so ("…, says the manager") nor a participle
+    ("a product called…")."""
     passive = [t for prev, t in zip(tokens, tokens[1:]) if t.tag == "VBN" and prev.lemma == "be"]
     if passive and _reported("", tokens):
         passive = []
-    return [t for t in tokens if t.tag in {"VB", "VBP", "VBZ"}] + passive
+    reporting = {"say", "tell"}
+    present = [t for t in tokens if t.tag in {"VB", "VBP"} or t.tag == "VBZ" and t.lemma not in reporting]
+    return present + passive
 
 
 def _instructs_agent(sentence: nlp.Span, tokens: list[nlp.Token]) -> bool:
@@ -208,7 +217,9 @@ def _instructs_agent(sentence: nlp.Span, tokens: list[nlp.Token]) -> bool:
         return False
     obligation = sentence.start + found.start()
     verbs = _ANSWERING if _PEOPLE.fullmatch(m.group(0)) is None else _ANSWERING - _SHAPING
-    return any(t.start > obligation and t.tag == "VB" and t.lemma in verbs for t in tokens)
+    told = [t for p, t in zip(tokens, tokens[1:]) if p.lemma == "be" and t.lemma in _INFORMED]  # "be told"
+    bare = [t for t in tokens if t.tag == "VB"]
+    return any(t.start > obligation and t.lemma in verbs for t in [*bare, *told])
 
 
 def _reported(text: str, tokens: list[nlp.Token]) -> bool:
@@ -250,6 +261,10 @@ def _opens(tokens: list[nlp.Token], i: int, finite: bool) -> bool:
     prev = tokens[i - 1]
     if prev.lower in _POLITE:
         return True
+    if prev.lower in {"not", "n't"} and i >= 2 and tokens[i - 2].lower == "do":  # "Do not mention…"
+        return _opens(tokens, i - 2, finite)
+    if prev.lower in _WORD_OPENERS:  # "…; instead say…", "Then report…", not "would then report"
+        return _opens(tokens, i - 1, finite)
     if not _opener(prev) or prev.lower in "-–—" and tokens[i].start == prev.end:  # "out-of-state"
         return False
     if prev.lower in ":;(":
@@ -271,8 +286,10 @@ def _bare(tokens: list[nlp.Token], i: int) -> bool:
         return False
     if t.tag in {"VB", "VBP"}:
         return nxt.tag not in _NOT_OBJECT
-    maybe = t.tag == "NN" or (i == 0 and t.lower == t.lemma)  # a capital misleads the tagger
-    return maybe and (nxt.tag in _OBJECT or nxt.lower == "that")
+    # a capital, or a word in capitals after a colon, misleads the tagger ("State that…", "NOTE: IGNORE…")
+    first = i == 0 or tokens[i - 1].lower in {":", ";"}
+    maybe = t.tag == "NN" or (first and t.lower == t.lemma)
+    return maybe and (nxt.tag in _OBJECT or nxt.lower == "that")  # not "State To Control…"
 
 
 def mask(text: str, analysis: nlp.Analysis | None = None) -> str:
