@@ -94,6 +94,7 @@ _SHAPING = frozenset(
     "use present include log direct point link end begin start close add append show display output "
     "print".split()
 )
+_SAYING = frozenset({"say", "tell"})  # who said it: "analysts say", "…, says the manager"
 _INFORMED = frozenset("tell inform advise give".split())  # "readers should be told that…"
 _PEOPLE = re.compile(r"anyone|anybody|whoever|everyone|readers?|users?", re.I)
 _ORDERS = _ANSWERING - {
@@ -202,8 +203,7 @@ def _told(tokens: list[nlp.Token]) -> list[nlp.Token]:
     passive = [t for prev, t in zip(tokens, tokens[1:]) if t.tag == "VBN" and prev.lemma == "be"]
     if passive and _reported("", tokens):
         passive = []
-    reporting = {"say", "tell"}
-    present = [t for t in tokens if t.tag in {"VB", "VBP"} or t.tag == "VBZ" and t.lemma not in reporting]
+    present = [t for t in tokens if t.tag in {"VB", "VBP"} or t.tag == "VBZ" and t.lemma not in _SAYING]
     return present + passive
 
 
@@ -229,7 +229,7 @@ def _reported(text: str, tokens: list[nlp.Token]) -> bool:
         return True
     for prev, t in zip([None, *tokens], tokens):
         subject = not _opener(prev) and prev is not None and prev.lower != "you"  # "they say", not "you say"
-        if t.lemma in {"say", "tell"} and (t.tag in {"VBD", "VBZ"} or t.tag == "VBP" and subject):
+        if t.lemma in _SAYING and (t.tag in {"VBD", "VBZ"} or t.tag == "VBP" and subject):
             return True
     return False
 

@@ -24,7 +24,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from index.errors import ModelUnavailableError
@@ -216,10 +216,17 @@ def mentions(entity: Entity, *spans: Span | frozenset[str]) -> bool:
     return _identifying(entity) in found and 2 * len(found) >= len(entity.words)
 
 
+@lru_cache(maxsize=4096)
+def _keys(entity: Entity) -> tuple[str, ...]:
+    """The entity's identifying words in the order it writes them (read once per name: `mentions`
+    runs for every sentence a question's names are looked for in)."""
+    return tuple(w for w in _key_words(entity.text) if w in entity.words)
+
+
 def _identifying(entity: Entity) -> str:
     """The word a name cannot go without: a person's surname ("Lind" for Mara Lind), else its
     longest word."""
-    keys = [w for w in _key_words(entity.text) if w in entity.words]
+    keys = _keys(entity)
     if entity.label == "PERSON" and keys:
         return keys[-1]
     return max(entity.words, key=lambda w: (len(w), w))
@@ -228,7 +235,7 @@ def _identifying(entity: Entity) -> str:
 def initials(entity: Entity) -> str:
     """The initials of a name's identifying words, lower-cased ("uae" for the United Arab Emirates);
     empty for a name of one word."""
-    keys = [w for w in _key_words(entity.text) if w in entity.words]
+    keys = _keys(entity)
     return "".join(w[0] for w in keys) if len(keys) > 1 else ""
 
 
@@ -280,14 +287,14 @@ def mentions_short(entity: Entity, sentence: Span, *around: Span | frozenset[str
     a name made only of the entity's words, its first one included, or a word in capitals made of
     their initials, and `around` (the passage, the article) names the entity in full. "Brenna
     Savings" is not a short form of "Brenna Bancorp"."""
-    keys = [w for w in _key_words(entity.text) if w in entity.words]
+    keys = _keys(entity)
     if not keys or len(entity.words) < 2:
         return False
-    initials = "".join(w[0] for w in keys).upper() if len(keys) > 1 else ""
+    capitals = initials(entity).upper()
     text = sentence.analysis.text
     short = any(keys[0] in n.words and n.words <= entity.words for n in names(sentence))
     # initials in capitals, but not a stop word written in capitals ("IN", "AT")
-    short = short or any(t.content and text[t.start : t.end] == initials for t in sentence.tokens())
+    short = short or any(t.content and text[t.start : t.end] == capitals for t in sentence.tokens())
     return short and mentions(entity, *around)
 
 
