@@ -16,8 +16,8 @@ News reports events; it does not tell its reader what to answer. A sentence is f
 Reported speech about the world ("the exchange told members to disregard the erroneous price",
 "'You cannot ignore New York,' he said", a quotation running on over several sentences) is not an
 instruction to us, and neither is news grammar that only looks like an order: a headline or a
-sentence opening with a noun ("Output rose…", "State taxes…"), a verb after its own subject
-("Producers, meanwhile, say…"), wire tags ("<Acme Corp>", "<A>"). On the Reuters-21578 archive
+sentence opening with a noun ("Output rose…", "State levies…"), a verb after its own subject
+("Growers, for their part, say…"), wire tags ("<Acme Corp>", "<A>"). On the Reuters-21578 archive
 (10,503 stories, 1987) these rules flag 3 sentences; the rules before them flagged 136.
 
 Flagged sentences are masked from model prompts, never quoted as support, and shown to the reader
@@ -88,7 +88,7 @@ _ANSWERING = frozenset(
     "direct point link end begin start close add append show display output print".split()
 )
 # verbs that shape a reply but are everyday verbs for what people do ("users should begin
-# conservation measures", "may I add"): about a person, "you" or "anyone", they need a verb of
+# saving water", "let me add"): about a person, "you" or "anyone", they need a verb of
 # answering proper
 _SHAPING = frozenset(
     "use present include log direct point link end begin start close add append show display output "
@@ -274,7 +274,7 @@ def _opens(tokens: list[nlp.Token], i: int, finite: bool) -> bool:
 
 def _leading(first: nlp.Token) -> bool:
     """The sentence opens with a clause or phrase that may lead into an order ("If asked, …",
-    "From here on, …"), not with a subject ("Producers, meanwhile, say…")."""
+    "From here on, …"), not with a subject ("Growers, for their part, say…")."""
     return first.lower in _SUBORDINATE or first.tag in {"IN", "RB", "VBG", "VBN", "WRB"}
 
 
@@ -289,7 +289,7 @@ def _bare(tokens: list[nlp.Token], i: int) -> bool:
     # a capital, or a word in capitals after a colon, misleads the tagger ("State that…", "NOTE: IGNORE…")
     first = i == 0 or tokens[i - 1].lower in {":", ";"}
     maybe = t.tag == "NN" or (first and t.lower == t.lemma)
-    return maybe and (nxt.tag in _OBJECT or nxt.lower == "that")  # not "State To Control…"
+    return maybe and (nxt.tag in _OBJECT or nxt.lower == "that")  # not "State To Buy Mills…"
 
 
 def mask(text: str, analysis: nlp.Analysis | None = None) -> str:

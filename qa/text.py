@@ -265,12 +265,12 @@ def _abbreviated(word: str, words: set[str] | frozenset[str]) -> bool:
     return any(word[:k] + "." in words for k in range(2, min(6, len(word) - 1)))
 
 
-# the endings that make a people or its language of a place: Brazil-ian, Lanka-n, Japan-ese, Kuwait-i
+# the endings that make a people or its language of a place: Brazil-ian, Kenya-n, Japan-ese, Kuwait-i
 _DEMONYM = ("n", "an", "ian", "ean", "ese", "i")
 
 
 def _people_of(word: str, words: set[str] | frozenset[str]) -> bool:
-    """The place is there as its people, or the people as its place ("Sri Lankan" for Sri Lanka,
+    """The place is there as its people, or the people as its place ("Veldorian" for Veldoria,
     "Italy" for Italian): one word is the other's stem, a final vowel dropped, with a demonym's
     ending; stems of four letters or more, so short names are not read into longer words."""
     return any(_demonym(word, w) or _demonym(w, word) for w in words if w != word)
