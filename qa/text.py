@@ -213,6 +213,8 @@ def mentions(entity: Entity, *spans: Span | frozenset[str]) -> bool:
     if len(entity.words) > 1 and initials(entity) in words:  # "UAE", "U.S." for the names in full
         return True
     found = {w for w in entity.words if w in words or _abbreviated(w, words) or _people_of(w, words)}
+    if entity.label == "PERSON" and _FAMILY_FIRST.search(entity.text):  # "Kim" names Kim Soo-jin
+        return _identifying(entity) in found
     return _identifying(entity) in found and 2 * len(found) >= len(entity.words)
 
 
@@ -224,12 +226,16 @@ def _keys(entity: Entity) -> tuple[str, ...]:
 
 
 def _identifying(entity: Entity) -> str:
-    """The word a name cannot go without: a person's surname ("Lind" for Mara Lind), else its
-    longest word."""
+    """The word a name cannot go without: a person's surname ("Lind" for Mara Lind; written first
+    before a hyphenated given name, as "Kim" in "Kim Soo-jin"), else its longest word."""
     keys = _keys(entity)
     if entity.label == "PERSON" and keys:
-        return keys[-1]
+        return keys[0] if _FAMILY_FIRST.search(entity.text) else keys[-1]
     return max(entity.words, key=lambda w: (len(w), w))
+
+
+# a family name, then a given name of two hyphenated parts ("Kim Soo-jin", "Lee Hsien-tao")
+_FAMILY_FIRST = re.compile(r"^[A-Z][a-z]+ [A-Z][a-z]+-[a-z]+$")
 
 
 def initials(entity: Entity) -> str:
@@ -326,7 +332,20 @@ def names(span: Span, labels: frozenset[str] = NAME_LABELS) -> list[Entity]:
             if words := entity_words(text):
                 found.append(Entity(run[0].start, run[-1].end, "PROPN", text, words))
         run = []
-    return found
+    return [e for e in found if not _code_of_another(span.analysis.text, e, found)]
+
+
+# a name's stock code written after it in angle brackets, as wires do ("Acme Corp <ACM>")
+_CODE_AFTER = re.compile(r"(\S)\s*<\s*$")
+
+
+def _code_of_another(text: str, entity: Entity, found: list[Entity]) -> bool:
+    """The name is the code of the name right before it ("ACM" in "Acme Corp <ACM>"): the same
+    company, not another one beside it."""
+    before = _CODE_AFTER.search(text, max(0, entity.start - 80), entity.start)
+    if before is None or not text[entity.start : entity.end].rstrip(">").isupper():
+        return False
+    return any(e.end == before.end(1) for e in found if e is not entity)
 
 
 def written_as_name(word: str) -> bool:

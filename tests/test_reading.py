@@ -3,11 +3,13 @@ and what an amount of money is an amount of. Names here are invented."""
 
 import pytest
 
+from index.settings import TrustSettings
 from qa import text as nlp
 from qa.stages import evidence, verify
 from qa.stages.question import Terms, read_question, typed
 
 TERMS = Terms({}, 1000)
+TRUST = TrustSettings()
 
 
 def names_of(text):
@@ -75,6 +77,43 @@ def test_a_name_is_named_by_its_initials_and_a_person_by_the_surname():
     person = name("Voters backed Mara Lind.")
     assert nlp.mentions(person, nlp.analyse("Lind said she would run.").whole)
     assert not nlp.mentions(person, nlp.analyse("Mara Berg said she would run.").whole)
+
+
+def test_a_family_name_written_first_names_the_person():
+    person = name("Kwon Tae-sung, chairman of Velmar Shipping, had resigned.")
+    assert person.text == "Kwon Tae-sung"
+    assert nlp.mentions(person, nlp.analyse("Kwon fell from his office window on May 2.").whole)
+    assert not nlp.mentions(person, nlp.analyse("Tae-sung said so.").whole)
+    assert not nlp.mentions(name("Voters backed Mara Lind."), nlp.analyse("Mara said so.").whole)
+
+
+def test_a_stock_code_after_a_name_is_that_company_not_another():
+    assert names_of("Brenna Laboratories <BRN>, based in Pinecrest, leads the market.") == [
+        "Brenna Laboratories",
+        "Pinecrest",
+    ]
+    q = read_question("Where is Brenna Laboratories, cited in Velmar Oil's June statement, based?", TERMS)
+    article = nlp.analyse(
+        "Velmar Oil said it will sell the test. Brenna Laboratories <BRN>, based in Pinecrest, leads the "
+        "market with a 50 pct share."
+    )
+    sentence = article.span(*article.sentences[1])
+    assert evidence.about(q, sentence, article.whole, frozenset())
+
+
+def test_a_figure_in_a_sentence_naming_the_company_by_its_short_form_is_that_companys():
+    """The passage is the story's last paragraph; only the article's lead names the company in full
+    (the company the question asks about, which may be found anywhere in its article)."""
+    claim = nlp.analyse("Velmar Chemical plans to spend 650 million dollars on research, Tom Berg said.")
+    passage = nlp.analyse("Velmar plans to spend about 650 mln dlrs on research, chairman Tom Berg said.")
+    article = nlp.words_of("Velmar Chemical Co believes margins will improve, chairman Tom Berg said.", True)
+    asked = frozenset({"velmar", "chemical"})
+
+    def quote(around):
+        return verify.Quote(passage.whole, passage.whole, "Velmar Sees Record Year", around, asked)
+
+    assert verify.support(claim.whole, quote(article), TRUST).ok
+    assert "650 (said of someone else)" in verify.support(claim.whole, quote(frozenset()), TRUST).missing
 
 
 def test_a_sentence_naming_the_person_asked_about_beside_another_person_is_about_the_question():

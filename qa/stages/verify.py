@@ -129,13 +129,16 @@ def _said_of_others(claim: nlp.Span, quote: Quote, actors: list[nlp.Entity]) -> 
         if number.ordinal or nlp.written_as_year(written):
             continue  # a year or a position dates or orders a claim; it is no one's figure ("2,000" is)
         holders = [s for s in sentences if any(number.values & n.values for n in s.numbers())]
-        if holders and not any(_names_them(s, actors, quote.passage) for s in holders):
+        if holders and not any(_names_them(s, actors, quote) for s in holders):
             out.append(f"{written} (said of someone else)")
     return out
 
 
-def _names_them(sentence: nlp.Span, actors: list[nlp.Entity], passage: nlp.Span) -> bool:
-    if all(nlp.mentions_as_itself(a, sentence) or nlp.mentions_short(a, sentence, passage) for a in actors):
+def _names_them(sentence: nlp.Span, actors: list[nlp.Entity], quote: Quote) -> bool:
+    """The sentence names each actor, in full or by a short form its passage or article explains
+    ("Acme" where the story's lead wrote "Acme Chemical Co"), or names no company at all."""
+    around = (quote.passage, quote.article)
+    if all(nlp.mentions_as_itself(a, sentence) or nlp.mentions_short(a, sentence, *around) for a in actors):
         return True
     return not [
         n for n in nlp.names(sentence) if n.label in COMPANY and not nlp.addressed(n, sentence.analysis)
