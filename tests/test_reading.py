@@ -265,3 +265,23 @@ def test_whoever_was_told_is_not_someone_else_the_sentence_is_about():
 def test_who_holds_an_office_is_answered_by_a_person(question, sentence, answers):
     """An organisation may answer "who organised it", not "who is its president"."""
     assert typed(read_question(question, TERMS), nlp.analyse(sentence).whole) is answers
+
+
+def test_a_sentence_adding_only_a_figure_to_the_question_is_checked_on_the_figure():
+    """The article words the question's "created" its own way ("since its creation"); the claim's
+    one addition, the year, is in the quote. A claim that adds a word the quote lacks is not
+    supported, nor one whose figure is not there."""
+    question = nlp.analyse("In what year was Velmar Power created?").whole
+    passage = nlp.analyse(
+        "The state would require Velmar Power, which has run losses since its creation in 1972, to cut costs."
+    )
+    quote = verify.Quote(
+        passage.whole, passage.whole, "Velmar To Cut Costs", question=verify.given_words(question)
+    )
+
+    def supported(claim):
+        return verify.support(nlp.analyse(claim).whole, quote, TRUST).ok
+
+    assert supported("Velmar Power was created in 1972.")
+    assert not supported("Velmar Power was privatised in 1972.")
+    assert not supported("Velmar Power was created in 1974.")

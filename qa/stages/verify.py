@@ -13,7 +13,10 @@ A drafted sentence (a model's, or a quoted window's) is supported by a quote onl
 - enough of its content words are in the quote or headline (`support_coverage`), or somewhat fewer
   (`support_coverage_low`) with an embedding similarity of at least `support_cosine`; the words it
   only repeats from the question are left out of that count (restating the question supports
-  nothing: "X cut its plan because it was unprofitable" is checked on "unprofitable");
+  nothing: "X cut its plan because it was unprofitable" is checked on "unprofitable"). A sentence
+  that adds only figures or dates to the question's words ("X was founded in 1972") needs
+  `support_coverage_low` of them and no similarity: its claim is the figure, found above, and the
+  words are the question's, which the article may put its own way ("since its founding in 1972");
 - the quote holds no text flagged by `guard`.
 `about_question` is the other half: the article an answer cites must mention the question's own
 names. Every backend uses these two functions; nothing else decides support.
@@ -73,6 +76,8 @@ def support(claim: nlp.Span, quote: Quote, trust: TrustSettings, cosine: Cosine 
     if missing:
         return Support(False, covered, tuple(missing))
     if covered >= trust.support_coverage:
+        return Support(True, covered)
+    if covered >= trust.support_coverage_low and _adds_only_values(claim, quote.question):
         return Support(True, covered)
     if covered >= trust.support_coverage_low and cosine is not None:
         return Support(cosine(claim.text, quote.span.text) >= trust.support_cosine, covered)
@@ -164,6 +169,12 @@ def coverage(claim: nlp.Span, have: frozenset[str], given: frozenset[str] = froz
     if not words:
         return 0.0
     return sum(1 for lemma, t in words.items() if lemma in have or t.lower in have) / len(words)
+
+
+def _adds_only_values(claim: nlp.Span, given: frozenset[str]) -> bool:
+    """The claim's only words beyond the question's are figures and dates (checked against the quote
+    by `_missing`)."""
+    return bool(given) and bool(claim.numbers()) and not _new(_words(claim), given)
 
 
 def says_something(claim: nlp.Span, question: nlp.Span) -> bool:
