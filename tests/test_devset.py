@@ -1,8 +1,8 @@
 """The Reuters development set is checked against its stories: every accepted answer is where the
 item says it is, every trap is a real figure of another entity, and the set has the required mix.
-So are the fresh sets (fresh.json, then fresh2.json when fresh.json had been read): written later,
-by someone who had not seen the answering code, from stories no earlier set uses, to measure on
-questions nothing was developed on.
+So are the fresh sets (fresh.json, then fresh2.json and fresh3.json, each when the one before had
+been read): written later, by someone who had not seen the answering code, from stories no earlier
+set uses, to measure on questions nothing was developed on.
 
 Needs the archive at ../shared/corpora/reuters-21578.tar.xz (skipped with a reason when absent)."""
 
@@ -20,12 +20,15 @@ from .conftest import ROOT
 DEVSET = ROOT / "tests" / "eval" / "reuters" / "questions.json"
 FRESH = DEVSET.with_name("fresh.json")
 FRESH2 = DEVSET.with_name("fresh2.json")
+FRESH3 = DEVSET.with_name("fresh3.json")
 # the smallest mix (answerable, unanswerable, conversations) each fresh set was written to
-FRESH_MIX = {"fresh.json": (60, 24, 8), "fresh2.json": (40, 16, 5)}
+FRESH_MIX = {"fresh.json": (60, 24, 8), "fresh2.json": (40, 16, 5), "fresh3.json": (42, 20, 6)}
 ARCHIVE = ROOT.parent / "shared" / "corpora" / "reuters-21578.tar.xz"
 
 
-@pytest.fixture(scope="module", params=[DEVSET, FRESH, FRESH2], ids=["devset", "fresh", "fresh2"])
+@pytest.fixture(
+    scope="module", params=[DEVSET, FRESH, FRESH2, FRESH3], ids=["devset", "fresh", "fresh2", "fresh3"]
+)
 def data(request):
     return {**json.loads(request.param.read_text(encoding="utf-8")), "file": request.param.name}
 
@@ -69,7 +72,7 @@ def test_set_has_the_required_mix_and_both_halves(data):
 
 
 def test_each_fresh_set_uses_no_story_of_an_earlier_set():
-    sets = [json.loads(path.read_text(encoding="utf-8")) for path in (DEVSET, FRESH, FRESH2)]
+    sets = [json.loads(path.read_text(encoding="utf-8")) for path in (DEVSET, FRESH, FRESH2, FRESH3)]
 
     def stems(data):
         found = {s for d in _answerable(data) for s in d["sources"]}
