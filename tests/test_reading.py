@@ -80,9 +80,9 @@ def test_a_name_is_named_by_its_initials_and_a_person_by_the_surname():
 
 
 def test_a_family_name_written_first_names_the_person():
-    person = name("Kwon Tae-sung, chairman of Velmar Shipping, had resigned.")
+    person = name("Kwon Tae-sung, chairman of Velmar Shipping, plans to retire.")
     assert person.text == "Kwon Tae-sung"
-    assert nlp.mentions(person, nlp.analyse("Kwon fell from his office window on May 2.").whole)
+    assert nlp.mentions(person, nlp.analyse("Kwon stepped down on May 2.").whole)
     assert not nlp.mentions(person, nlp.analyse("Tae-sung said so.").whole)
     assert not nlp.mentions(name("Voters backed Mara Lind."), nlp.analyse("Mara said so.").whole)
 
@@ -268,20 +268,20 @@ def test_who_holds_an_office_is_answered_by_a_person(question, sentence, answers
 
 
 def test_a_sentence_adding_only_a_figure_to_the_question_is_checked_on_the_figure():
-    """The article words the question's "created" its own way ("since its creation"); the claim's
+    """The article words the question's "founded" its own way ("since its founding"); the claim's
     one addition, the year, is in the quote. A claim that adds a word the quote lacks is not
     supported, nor one whose figure is not there."""
-    question = nlp.analyse("In what year was Velmar Power created?").whole
+    question = nlp.analyse("In what year was Velmar Power founded?").whole
     passage = nlp.analyse(
-        "The state would require Velmar Power, which has run losses since its creation in 1972, to cut costs."
+        "Velmar Power, whose plants have lost money since its founding in 1968, will cut 300 jobs."
     )
     quote = verify.Quote(
-        passage.whole, passage.whole, "Velmar To Cut Costs", question=verify.given_words(question)
+        passage.whole, passage.whole, "Velmar To Cut Jobs", question=verify.given_words(question)
     )
 
     def supported(claim):
         return verify.support(nlp.analyse(claim).whole, quote, TRUST).ok
 
-    assert supported("Velmar Power was created in 1972.")
-    assert not supported("Velmar Power was privatised in 1972.")
-    assert not supported("Velmar Power was created in 1974.")
+    assert supported("Velmar Power was founded in 1968.")
+    assert not supported("Velmar Power was privatised in 1968.")
+    assert not supported("Velmar Power was founded in 1974.")
