@@ -16,7 +16,7 @@ from index.store import Store
 from qa.contract import Turn
 from qa.engine import Engine, build_engine
 from qa.llm import ScriptedLLM
-from qa.stages import draft
+from qa.stages import draft, rewrite
 from qa.stages.retrieve import Retriever
 
 from .conftest import SEEDS
@@ -248,6 +248,18 @@ def test_follow_up_without_a_pronoun_carries_the_previous_question(indexed):
     answer = build_engine(indexed).ask("And when will it close?", history)
     assert "Orvik" in answer.rewritten_question
     assert "June" in answer.answer
+
+
+def test_a_follow_up_that_names_no_one_carries_the_conversation():
+    """A follow-up pointing back with "the purchase" needs the conversation as one with "it" does;
+    a question that names someone stands alone."""
+    history = [Turn("How much will Orvik Foods pay for Nordmjolk?", "230 mln crowns [1].")]
+    question = "Which investment bank is advising the buyer on the purchase?"
+    standalone = rewrite.rewrite(question, history)
+    assert "Orvik Foods" in standalone and standalone.startswith(question)
+    assert rewrite.rewrite("When will Kestrel Shipping name a chairman?", history) == (
+        "When will Kestrel Shipping name a chairman?"
+    )
 
 
 def test_a_nameless_follow_up_is_never_answered_about_someone_else(indexed):

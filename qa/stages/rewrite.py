@@ -1,16 +1,16 @@
 """Follow-up questions become standalone questions before retrieval.
 
 A follow-up ("Which firm is he joining?") needs the conversation when it uses a pronoun, points
-back ("that agreement") or says almost nothing of its own ("And in 1985?"). Without any model
-call, the latest earlier question that stood on its own, and the names its answer brought in,
-are appended as context: "Which firm is he joining? (follow-up to: Who is leaving the exchange?
-Anders Holm)". Retrieval searches all of it; `question.read_question` keeps the follow-up's
-own words as what is asked and the context as background, so a wrong guess at what "he" means
-can never become a name the answer must be about (measured on the development conversations:
+back ("that agreement"), says almost nothing of its own ("And in 1985?") or names no one ("Which
+bank manages the offer?": an archive question that stands on its own names whom it is about).
+Without any model call, the latest earlier question that stood on its own, and the names its answer
+brought in, are appended as context: "Which firm is he joining? (follow-up to: Who is leaving the
+exchange? Anders Holm)". Retrieval searches all of it; `question.read_question` keeps the
+follow-up's own words as what is asked and the context as background, so a wrong guess at what "he"
+means can never become a name the answer must be about (measured on the development conversations:
 substituting names for pronouns picked the wrong one in 4 of 10). With `model=True` the model
-rewrites instead (one extra model call), and that rewrite is used only if it keeps the
-follow-up's own words and is one question.
-"""
+rewrites instead (one extra model call), and that rewrite is used only if it keeps the follow-up's
+own words and is one question."""
 
 from __future__ import annotations
 
@@ -42,10 +42,13 @@ def rewrite(question: str, history: list[Turn], llm: LLM | None = None, model: b
 
 
 def needs_context(question: str) -> bool:
-    tokens = nlp.analyse(question).whole.tokens()
+    span = nlp.analyse(question).whole
+    tokens = span.tokens()
     own = [t for t in tokens if t.content]
     has_pronoun = any(t.lower in _PRONOUNS for t in tokens)
-    return has_pronoun or len(own) <= 2 or bool(_ELLIPTICAL.match(question)) or _points_back(question)
+    if has_pronoun or len(own) <= 2 or bool(_ELLIPTICAL.match(question)) or _points_back(question):
+        return True
+    return not nlp.names(span)
 
 
 def _points_back(question: str) -> bool:
