@@ -285,3 +285,15 @@ def test_a_sentence_adding_only_a_figure_to_the_question_is_checked_on_the_figur
     assert supported("Velmar Power was founded in 1968.")
     assert not supported("Velmar Power was privatised in 1968.")
     assert not supported("Velmar Power was founded in 1974.")
+
+
+def test_a_price_per_share_is_not_answered_by_an_amount_in_millions():
+    per_share = read_question("How much per share did the Velmar group offer for Brenna Fund?", TERMS)
+    whole = read_question("How much did the Velmar group offer for Brenna Fund?", TERMS)
+    offer = nlp.analyse("Brenna Fund rejected an offer of about 525 mln dlrs from the Velmar group.").whole
+    assert not typed(per_share, offer) and typed(whole, offer)
+    for said in (
+        "The group offered 30 dlrs a share.",
+        "The group offered 2.20 dlrs cash each for the shares.",
+    ):
+        assert typed(per_share, nlp.analyse(said).whole), said

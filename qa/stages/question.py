@@ -292,8 +292,14 @@ def typed(question: Question, span: nlp.Span) -> bool:
         case "number":  # "how many" counts: an amount of money is no count ("how many shares")
             counts = _COUNTS.search(question.text) is not None
             return any(not (counts and _money(span, n)) for n in new)
-        case "money":
-            return any(_money(span, n) and _role_fits(question, _role(span, n.start)) for n in new)
+        case "money":  # a price "per share" is no amount in millions (the whole offer's 525 mln dlrs)
+            per = _PER_UNIT.search(question.text) is not None
+            return any(
+                _money(span, n)
+                and _role_fits(question, _role(span, n.start))
+                and not (per and _next_word(span, n.end, _MILLIONS, reach=1))
+                for n in new
+            )
         case "percent":
             return any(_next_word(span, n.end, PERCENT) for n in new)
         case "year":
@@ -340,6 +346,10 @@ def fits(question: Question, span: nlp.Span) -> bool:
 
 
 _COUNTS = re.compile(r"\bhow many\b", re.I)
+_PER_UNIT = re.compile(r"\bper (?!cent\b)[a-z]+", re.I)
+_MILLIONS = frozenset(
+    w for w in {*nlp.SCALES, *nlp.ABBREVIATIONS} if nlp.SCALES.get(nlp.ABBREVIATIONS.get(w, w), 0) >= 1e6
+)
 
 
 def _money(span: nlp.Span, n: nlp.Number) -> bool:
