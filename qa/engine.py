@@ -11,6 +11,7 @@ for, the best window is quoted instead, unless the model said the articles do no
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import threading
 import time
@@ -18,7 +19,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from index.errors import BadInputError
+from index.articles import read_text
+from index.errors import BadInputError, QAError
 from index.settings import Settings
 from qa import guard
 from qa import text as nlp
@@ -250,10 +252,35 @@ class Engine:
             w = self._supporting(claim, passage, build)
             if w is not None:
                 n = build.cite(build.passages[passage], w.start, w.end, True)
-                build.sentences.append(draft.with_markers(text, [n]))
+                build.sentences.append(draft.with_markers(text, [n, *self._named_elsewhere(claim, w, build)]))
                 yield Event("delta", build.sentences[-1] + " ")
                 return
         build.removed.append(text)
+
+    def _named_elsewhere(self, claim: nlp.Span, w: evidence.Window, build: _Build) -> list[int]:
+        """Citations for the names a supported sentence states in full where its quote and headline
+        do not: the question's own names, which the article gave in full before its quote ("Acme
+        Chemical Co" where the quote says "Acme"). Each cites the article's first sentence that
+        writes it in full, or else names it."""
+        p = build.passages[w.passage]
+        shown = w.span.words | nlp.words_of(p.title)
+        unnamed = [x for x in nlp.names(claim, verify.CLAIM_NAMES) if not x.words <= shown]
+        if not unnamed:
+            return []
+        try:
+            text = read_text(p.path)
+        except (OSError, QAError):
+            return []
+        article = nlp.analyse(text)
+        sentences = [article.span(s, e) for s, e in article.sentences if not guard.flagged(text[s:e])]
+        whole = dataclasses.replace(p, chunk_id=f"{p.doc_id}:article", start=0, end=len(text), text=text)
+        cited = []
+        for name in unnamed:
+            found = next((s for s in sentences if name.words <= s.words), None)
+            found = found or next((s for s in sentences if nlp.mentions(name, s)), None)
+            if found is not None:
+                cited.append(build.cite(whole, found.start, found.end, True))
+        return cited
 
     def _supporting(self, claim: nlp.Span, passage: int, build: _Build) -> evidence.Window | None:
         """The window of this passage that supports the claim best, if any does."""

@@ -16,6 +16,7 @@ from index.store import Store
 from qa.contract import Turn
 from qa.engine import Engine, build_engine
 from qa.llm import ScriptedLLM
+from qa.measure.scores import ungrounded
 from qa.stages import draft, rewrite
 from qa.stages.retrieve import Retriever
 
@@ -482,3 +483,35 @@ def test_a_figure_keeps_its_unit(sales):
     right = "Halden Papperbruk would acquire Vesta Kartong at a price of 3.1 billion crowns [1]."
     answer = engine_with(sales, ScriptedLLM([right])).ask(question)
     assert answer.answer.startswith(right) and not answer.removed_sentences
+
+
+VELMAR = """Velmar Chemical Sees Record Year
+30-MAR-1991
+
+Velmar Chemical Co believes strong margins could bring record earnings this year, chairman
+Tom Berg said.
+    "We hope for the best year in our history," he told reporters.
+    In 1990, the company earned 741 mln dlrs, up from 58 mln dlrs in 1989.
+    Berg also said margins on plastics would improve this year.
+    Velmar will spend about 650 mln dlrs on research in 1991, Berg said.
+"""
+
+
+def test_a_name_the_quote_shortens_is_cited_where_the_article_writes_it_in_full(tmp_path):
+    (tmp_path / "articles").mkdir()
+    (tmp_path / "articles" / "velmar.txt").write_text(VELMAR, encoding="utf-8")
+    settings = Settings(data_dir=tmp_path / "data", backend="extractive")
+    run_index(Store(settings), make_embedder(settings), [str(tmp_path / "articles")], settings.chunk_tokens)
+    said = "Velmar Chemical will spend about 650 million dollars on research in 1991, Tom Berg said [1]."
+    answer = engine_with(settings, ScriptedLLM([said])).ask(
+        "How much will Velmar Chemical spend on research in 1991?"
+    )
+    assert (
+        answer.answer.startswith("Velmar Chemical will spend about 650 million dollars")
+        and "[1][2]" in answer.answer
+    )
+    quotes = [c.quote for c in answer.citations]
+    assert quotes[0].startswith("Velmar will spend about 650 mln dlrs")
+    assert quotes[1].startswith("Velmar Chemical Co believes") and "Tom Berg" in quotes[1]
+    assert_citations_exact(answer)
+    assert not ungrounded(answer)
