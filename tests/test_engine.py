@@ -59,6 +59,15 @@ def indexed(tmp_path_factory):
     return settings
 
 
+def index_one(root, name, text):
+    """Settings of an archive of one article, indexed under `root`."""
+    (root / "articles").mkdir()
+    (root / "articles" / name).write_text(text, encoding="utf-8")
+    settings = Settings(data_dir=root / "data", backend="extractive")
+    run_index(Store(settings), make_embedder(settings), [str(root / "articles")], settings.chunk_tokens)
+    return settings
+
+
 def engine_with(settings, llm):
     return Engine(settings, Retriever(Store(settings), make_embedder(settings)), llm)
 
@@ -154,10 +163,7 @@ Brevik Holdings Inc said it formed a new subsidiary, Tarn Industries, to hold it
 
 
 def test_a_name_the_question_did_not_ask_about_must_be_in_the_cited_passage(tmp_path):
-    (tmp_path / "articles").mkdir()
-    (tmp_path / "articles" / "brevik.txt").write_text(LONG_ARTICLE, encoding="utf-8")
-    settings = Settings(data_dir=tmp_path / "data", backend="extractive")
-    run_index(Store(settings), make_embedder(settings), [str(tmp_path / "articles")], settings.chunk_tokens)
+    settings = index_one(tmp_path, "brevik.txt", LONG_ARTICLE)
     q = "Where will Tarn Industries set up its headquarters?"
     # "Chicago" is in the article but not in the passage cited: a claim, not the question's subject
     llm = ScriptedLLM(["Tarn Industries will set up its headquarters in Denver, not in Chicago [1]."])
@@ -498,10 +504,7 @@ Tom Berg said.
 
 
 def test_a_name_the_quote_shortens_is_cited_where_the_article_writes_it_in_full(tmp_path):
-    (tmp_path / "articles").mkdir()
-    (tmp_path / "articles" / "velmar.txt").write_text(VELMAR, encoding="utf-8")
-    settings = Settings(data_dir=tmp_path / "data", backend="extractive")
-    run_index(Store(settings), make_embedder(settings), [str(tmp_path / "articles")], settings.chunk_tokens)
+    settings = index_one(tmp_path, "velmar.txt", VELMAR)
     said = "Velmar Chemical will spend about 650 million dollars on research in 1991, Tom Berg said [1]."
     answer = engine_with(settings, ScriptedLLM([said])).ask(
         "How much will Velmar Chemical spend on research in 1991?"
