@@ -305,10 +305,14 @@ def mentions_short(entity: Entity, sentence: Span, *around: Span | frozenset[str
 
 
 def addressed(entity: Entity, analysis: Analysis) -> bool:
-    """The name is who was told, not who did anything ("…, officials told the Kestrel Daily", "told Acme
-    Daily in an interview"); "told Acme to pay" makes Acme the doer."""
+    """The name is who was told or who reports, not who did anything ("…, officials told the Kestrel
+    Daily", "told Acme Daily in an interview", "according to the Farmers' Union, 300 farms …"); "told
+    Acme to pay" makes Acme the doer."""
     before = [t for t in analysis.tokens if t.end <= entity.start and not t.lower.isspace()]
     after = [t for t in analysis.tokens if t.start >= entity.end and not t.lower.isspace()]
+    lead = [t.lower for t in before[-3:]]
+    if lead[-2:] == ["according", "to"] or lead == ["according", "to", "the"]:
+        return True
     return bool(before) and before[-1].lemma == "tell" and not (after and after[0].lower == "to")
 
 

@@ -251,6 +251,19 @@ def test_whoever_was_told_is_not_someone_else_the_sentence_is_about():
 
 
 @pytest.mark.parametrize(
+    ("text", "source"),
+    [
+        ("According to the Tarvel Farmers Union, 3,000 farms have been abandoned.", True),
+        ("According to Tarvel Farmers Union, 3,000 farms have been abandoned.", True),
+        ("The Tarvel Farmers Union said 3,000 farms have been abandoned.", False),
+    ],
+)
+def test_a_source_named_with_according_to_is_who_reports_not_who_did(text, source):
+    analysis = nlp.analyse(text)
+    assert [nlp.addressed(n, analysis) for n in nlp.names(analysis.whole) if "Tarvel" in n.text] == [source]
+
+
+@pytest.mark.parametrize(
     ("question", "sentence", "answers"),
     [
         (
