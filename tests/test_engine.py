@@ -13,12 +13,13 @@ from index.errors import BadInputError, CancelledError
 from index.ingest import run_index
 from index.settings import Settings
 from index.store import Store
+from qa import text as nlp
 from qa.contract import Turn
 from qa.engine import Engine, build_engine
 from qa.llm import ScriptedLLM
 from qa.measure.scores import ungrounded
-from qa.stages import draft, rewrite
-from qa.stages.retrieve import Retriever
+from qa.stages import draft, evidence, rewrite
+from qa.stages.retrieve import Passage, Retriever
 
 from .conftest import SEEDS
 
@@ -518,3 +519,44 @@ def test_a_name_the_quote_shortens_is_cited_where_the_article_writes_it_in_full(
     assert quotes[1].startswith("Velmar Chemical Co believes") and "Tom Berg" in quotes[1]
     assert_citations_exact(answer)
     assert not ungrounded(answer)
+
+
+KORVA = """Korva Port Authority Reports
+4-MAR-1991
+
+The port of Korva handled 41 mln tonnes of cargo in 1990, up from 37 mln tonnes in 1989, the port
+authority said.
+
+The authority expects traffic to grow again this year as a new quay opens in the autumn.
+
+Ferries carried 2.1 mln passengers last year, it said.
+"""
+
+
+@pytest.mark.parametrize(
+    ("question", "answered"),
+    [
+        ("How much cargo did the port of Korva handle in 1990?", "41 mln tonnes"),
+        ("How much cargo did the port of Korva handle in 1989?", "37 mln tonnes"),
+        # only other years are named where the figures are: another period, not this one
+        ("How much cargo did the port of Korva handle in 1987?", None),
+        # "last year" is the year before the article's
+        ("How many passengers did ferries carry at Korva in 1990?", "2.1 mln passengers"),
+    ],
+)
+def test_a_figure_dated_only_by_other_years_does_not_answer_for_the_year_asked(tmp_path, question, answered):
+    answer = engine_with(index_one(tmp_path, "korva.txt", KORVA), None).ask(question)
+    if answered is None:
+        assert answer.refused, answer.answer
+    else:
+        assert not answer.refused and answered in answer.answer, answer.answer
+
+
+@pytest.mark.parametrize(("year", "in_period"), [(1990, True), (1989, False), (1992, False), (1991, True)])
+def test_last_year_is_the_year_before_the_article_s(year, in_period):
+    text = "Ferries carried 2.1 mln passengers last year."
+    passage = Passage(
+        "a:0", "a", "a.txt", "a.txt", "Korva", "1991-03-04", 0, len(text), text, "a", 0.0, 0.0, 0.0
+    )
+    span = nlp.analyse(passage.text).whole
+    assert evidence.in_period({year}, passage, span) is in_period

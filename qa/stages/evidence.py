@@ -57,7 +57,9 @@ class Window:
     ask: float = 0.0  # coverage of what is asked about the names (their own words left out)
     missing: tuple[str, ...] = ()  # words of what is asked that neither window nor headline has
     missing_share: float = 0.0  # their share of the weight of what is asked
-    timely: bool = True  # the article is not older than the years the question asks about
+    # the article is not older than the years the question asks about, and the window dates what it
+    # says by them or by no year at all
+    timely: bool = True
     dense: float = 0.0
     score: float = 0.0
 
@@ -87,6 +89,7 @@ def rank(
         timely = _timely(years, p, named)
         for s, e in windows(p, a):
             span = a.span(s, e)
+            dated = timely and in_period(years, p, span)
             sentences = [a.span(x, y) for x, y in a.sentences if s <= x and y <= e]
             oks = [about(question, sentence, a.whole, named) for sentence in sentences]
             typed_ = any(
@@ -105,7 +108,7 @@ def rank(
                 not ok and typed(question, x) for ok, x in zip(oks, sentences)
             )
             about_ = any(oks) and not tainted
-            found.append(Window(i, s, e, span, cover, about_, typed_, fit, ask, missing, share, timely))
+            found.append(Window(i, s, e, span, cover, about_, typed_, fit, ask, missing, share, dated))
     found.sort(key=lambda w: -_score(w, 0.0, trust))
     top = found[:dense_top]
     if top:
@@ -120,6 +123,30 @@ def _timely(years: set[int], p: Passage, named: frozenset[str]) -> bool:
     if not years or not p.date or not p.date[:4].isdigit():
         return True
     return all(y <= int(p.date[:4]) or str(y) in named for y in years)
+
+
+_RELATIVE_YEARS = {"last": -1, "this": 0, "next": 1}
+
+
+def in_period(years: set[int], p: Passage, span: nlp.Span) -> bool:
+    """A window that dates what it says only by other years than a year the question asks about
+    (one that is not the article's own: that is when it was reported) speaks of another period:
+    "exported 12 mln tonnes in 1986" is no answer for 1985, nor is "a deficit of 9 billion crowns
+    last year" for a year after it. A window that names no year may be of any."""
+    if not years or not p.date or not p.date[:4].isdigit():
+        return True
+    dated = int(p.date[:4])
+    asked = years - {dated}
+    said = {
+        int(n)
+        for n in (span.analysis.text[x.start : x.end] for x in span.numbers())
+        if nlp.written_as_year(n)
+    }
+    tokens = [t.lower for t in span.tokens()]
+    said |= {
+        dated + _RELATIVE_YEARS[a] for a, b in zip(tokens, tokens[1:]) if b == "year" and a in _RELATIVE_YEARS
+    }
+    return not asked or not said or bool(asked & said)
 
 
 def article_words(p: Passage) -> frozenset[str]:
