@@ -212,6 +212,10 @@ def mentions(entity: Entity, *spans: Span | frozenset[str]) -> bool:
         return True
     if len(entity.words) > 1 and initials(entity) in words:  # "UAE", "U.S." for the names in full
         return True
+    if _acronym(entity) and any(
+        initials(n) in entity.words for s in spans if isinstance(s, Span) for n in names(s)
+    ):
+        return True  # "the Arctic Fisheries Council" for "AFC"
     found = {w for w in entity.words if w in words or _abbreviated(w, words) or _people_of(w, words)}
     if entity.label == "PERSON" and _FAMILY_FIRST.search(entity.text):  # "Kim" names Kim Soo-jin
         return _identifying(entity) in found
@@ -236,6 +240,16 @@ def _identifying(entity: Entity) -> str:
 
 # a family name, then a given name of two hyphenated parts ("Kim Soo-jin", "Lee Hsien-tao")
 _FAMILY_FIRST = re.compile(r"^[A-Z][a-z]+ [A-Z][a-z]+-[a-z]+$")
+
+
+def _acronym(entity: Entity) -> bool:
+    """A name of one word written in capitals, as initials are ("AFC")."""
+    return (
+        len(entity.words) == 1
+        and 2 <= len(entity.text) <= 6
+        and entity.text.isupper()
+        and entity.text.isalpha()
+    )
 
 
 def initials(entity: Entity) -> str:

@@ -64,6 +64,16 @@ def test_initials_in_capitals_name_a_company_its_article_names_in_full():
     assert not nlp.mentions_short(company, nlp.analyse("HTI said so.").whole)  # not named in full around
 
 
+def test_a_name_asked_by_its_initials_is_named_in_full():
+    agency = name("How large was the AFC loan for the port?")
+    assert agency.text == "AFC"
+    said = nlp.analyse("The loan comes through the Arctic Fisheries Council, the bank said.")
+    assert nlp.mentions(agency, said.whole)
+    assert not nlp.mentions(agency, nlp.analyse("The loan comes through the Arctic Fund, it said.").whole)
+    # the name in full is the one asked about, not someone else beside it
+    assert not evidence.conflicting(said.whole, frozenset({"afc", "loan", "port"}), frozenset({"ORG"}))
+
+
 def test_a_place_cut_short_with_a_dot_is_still_named():
     state = name("The mill is in Arizona.")
     assert nlp.mentions(state, nlp.analyse("The mill in Pinecrest, Ariz., was shut.").whole)

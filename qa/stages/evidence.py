@@ -261,7 +261,7 @@ def rival_labels(names: Iterable[nlp.Entity]) -> frozenset[str]:
 def conflicting(span: nlp.Span, words: frozenset[str], labels: frozenset[str]) -> list[nlp.Entity]:
     """Names in the span with one of these labels that share no word with `words`: someone else the
     span may be about (not whoever was told it)."""
-    return _others(span, labels, lambda n: bool(n.words & words))
+    return _others(span, labels, lambda n: bool(n.words & words) or nlp.initials(n) in words - {""})
 
 
 def _others(span: nlp.Span, labels: frozenset[str], same: Callable[[nlp.Entity], bool]) -> list[nlp.Entity]:
