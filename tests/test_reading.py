@@ -126,6 +126,18 @@ def test_a_figure_in_a_sentence_naming_the_company_by_its_short_form_is_that_com
     assert "650 (said of someone else)" in verify.support(claim.whole, quote(frozenset()), TRUST).missing
 
 
+def test_a_figure_belongs_to_the_organisation_written_nearest_before_it():
+    passage = nlp.analyse(
+        "Tarvel Oil said the field was offered to the group in which Brenna Energy has a 60 pct "
+        "interest, while a consortium led by Velmar Resources was offered the northern block."
+    )
+    quote = verify.Quote(passage.whole, passage.whole, "Tarvel Gets Field", frozenset(), frozenset())
+    for said, ok in (("Velmar Resources has a 60 pct interest in the field.", False),
+                     ("Brenna Energy has a 60 pct interest in the field.", True)):  # fmt: skip
+        support = verify.support(nlp.analyse(said).whole, quote, TRUST)
+        assert support.ok is ok, (said, support)
+
+
 def test_a_sentence_naming_the_person_asked_about_beside_another_person_is_about_the_question():
     """A rival stands where an unnamed name would: here the place, named by the article."""
     q = read_question("What share of voters in Veldoria backed Mara Lind for the party leadership?", TERMS)

@@ -134,9 +134,23 @@ def _said_of_others(claim: nlp.Span, quote: Quote, actors: list[nlp.Entity]) -> 
         if number.ordinal or nlp.written_as_year(written):
             continue  # a year or a position dates or orders a claim; it is no one's figure ("2,000" is)
         holders = [s for s in sentences if any(number.values & n.values for n in s.numbers())]
-        if holders and not any(_names_them(s, actors, quote) for s in holders):
+        if holders and not any(_names_them(s, actors, quote) and _theirs(s, number, actors) for s in holders):
             out.append(f"{written} (said of someone else)")
     return out
+
+
+def _theirs(sentence: nlp.Span, number: nlp.Number, actors: list[nlp.Entity]) -> bool:
+    """In a sentence naming several organisations, a figure belongs to the one written nearest before
+    it ("the group in which Tarvel has a 60 pct interest, while Brenna …" gives Tarvel's interest,
+    not Brenna's): some figure of this value must follow one of the actors that way."""
+    orgs = [n for n in nlp.names(sentence) if n.label == "ORG" and not nlp.addressed(n, sentence.analysis)]
+    if len({frozenset(n.words) for n in orgs}) < 2:
+        return True
+    for held in (m for m in sentence.numbers() if m.values & number.values):
+        before = [n for n in orgs if n.end <= held.start]
+        if not before or any(a.words & before[-1].words for a in actors):
+            return True
+    return False
 
 
 def _names_them(sentence: nlp.Span, actors: list[nlp.Entity], quote: Quote) -> bool:
