@@ -176,6 +176,20 @@ def test_by_how_much_asks_in_the_unit_of_what_changed(question, kind):
     assert read_question(question, TERMS).kind == kind
 
 
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("What consolidated net loss did Velmar Oil record in 1990?", "money"),
+        ("What annual output growth does Velmar Oil expect?", "number"),
+        ("Which northern border town did Velmar Oil pick for the refinery?", "place"),
+        ("Which former finance minister heads Velmar Oil?", "person"),
+        ("What did Velmar Oil say about sales?", None),  # "did" opens the clause: no noun asked
+    ],
+)
+def test_words_between_what_and_the_noun_asked_still_ask_it(question, kind):
+    assert read_question(question, TERMS).kind == kind
+
+
 def test_words_of_a_name_are_not_what_is_asked():
     q = read_question("When will the AT&T and U.S.-Canada talks on the Velmar pact end?", TERMS)
     assert not {"at&t", "u.s.-canada"} & set(q.ask)

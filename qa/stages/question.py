@@ -32,6 +32,9 @@ _QUANTITY_NOUNS = (
     "rate|stake|total|output|production|growth|inflation|unemployment|volume|capacity|yield|margin|"
     "shortfall|gain|gains|reserves|population|number|size|level|share|shares|figure|quota|exports|imports"
 )
+# up to two words between "what"/"which" and the noun that says what is asked ("what consolidated net
+# loss", "which Texas border city"), none of them a verb that opens the clause ("what did …")
+_MODIFIERS = r"((?!(?:was|is|were|are|will|would|did|does|do|has|have|had|can|could|should)\b)[\w-]+ ){0,2}"
 # nouns for people by what they do: "which manager", "what minister"
 ROLES = (
     "person|man|woman|official|officer|executive|manager|minister|president|chairman|chairwoman|director|"
@@ -58,12 +61,13 @@ _KINDS = (  # then these, in order of precedence
     # "by how much did X raise its capacity": a change, in the unit of what changed
     ("number", rf"\bby how much\b(?!.*\b({_MONEY_NOUNS})\b)"),
     ("money", rf"\bhow much\b.{{0,80}}\b({_MONEY_VERBS})\b|\bhow much (money|cash)\b|\bat what price\b|"
-     rf"\bwhat (\w+ )?({_MONEY_NOUNS})\b|^\s*what (was|is|were|are|will be)\b.*\b({_MONEY_NOUNS})\b"),
-    ("number", rf"\bhow (many|much|far|long|big|large|high|low|often)\b|\bwhat (\w+ )?({_QUANTITY_NOUNS})\b|"
+     rf"\bwhat {_MODIFIERS}({_MONEY_NOUNS})\b|^\s*what (was|is|were|are|will be)\b.*\b({_MONEY_NOUNS})\b"),
+    ("number", rf"\bhow (many|much|far|long|big|large|high|low|often)\b|"
+     rf"\bwhat {_MODIFIERS}({_QUANTITY_NOUNS})\b|"
      rf"^\s*what (was|is|were|are|will be)\b.*\b({_QUANTITY_NOUNS})\b"),
-    ("place", rf"{_ASKING}where\b|\b(which|what) (\w+ )?(city|country|state|town|port|region|province|"
+    ("place", rf"{_ASKING}where\b|\b(which|what) {_MODIFIERS}(city|country|state|town|port|region|province|"
      r"place|county|island|capital)\b"),
-    ("person", rf"^\s*(who|whom)\b|\b(which|what) (\w+ )?({ROLES})\b"),
+    ("person", rf"^\s*(who|whom)\b|\b(which|what) {_MODIFIERS}({ROLES})\b"),
     ("name", r"^\s*whose\b|\bwho\b|\bwhich\b"),
 )  # fmt: skip
 # currencies of the world, as news writes them
