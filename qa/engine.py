@@ -217,8 +217,9 @@ class Engine:
         On close evidence (`tentative`) the model's "not in the articles" always stands."""
         assert self.llm is not None
         shown = draft.shown([best, *(w for w in build.ranked if w.about and w is not best)], self.trust)
-        value = tentative and self.trust.value_prompt and build.question.kind in draft.VALUES
-        system = draft.SYSTEM_VALUE if value else draft.SYSTEM
+        # a reason keeps the refusal line: without it the model explains a false premise
+        open_ = tentative and self.trust.open_prompt and build.question.kind != "reason"
+        system = draft.SYSTEM_OPEN if open_ else draft.SYSTEM
         prompt = draft.messages(
             build.question.text, shown, build.passages, self.trust.prompt_passages, system
         )

@@ -362,7 +362,7 @@ def test_close_evidence_is_answered_only_by_a_checked_model_sentence(indexed):
     right = "Orvik Foods agreed to buy Nordmjolk for 230 mln crowns in cash [1]."
     llm = ScriptedLLM([right])
     events = list(engine_with(indexed, llm).stream(CLOSE))
-    assert llm.prompts[0][0]["content"] == draft.SYSTEM_VALUE
+    assert llm.prompts[0][0]["content"] == draft.SYSTEM_OPEN
     assert "quote" not in [e.kind for e in events]  # nothing shown before it is checked
     answer = events[-1].answer
     assert not answer.refused and "230 mln crowns" in answer.answer
@@ -378,6 +378,14 @@ def test_close_evidence_is_answered_only_by_a_checked_model_sentence(indexed):
     llm = ScriptedLLM([right])  # plain evidence: the model may say the articles do not answer
     engine_with(indexed, llm).ask("How much will Orvik Foods pay for Nordmjolk?")
     assert llm.prompts[0][0]["content"] == draft.SYSTEM
+
+
+def test_close_evidence_for_a_name_is_drafted_without_inviting_a_refusal(indexed):
+    """Not only values: asked which company, the model told it may refuse declines a paraphrase."""
+    llm = ScriptedLLM(["Orvik Foods agreed to buy the dairy maker Nordmjolk [1]."])
+    answer = engine_with(indexed, llm).ask("Which dairy maker did Orvik Foods agree on the acquisition of?")
+    assert llm.prompts[0][0]["content"] == draft.SYSTEM_OPEN
+    assert not answer.refused and "Nordmjolk" in answer.answer
 
 
 SALE_ARTICLES = {
