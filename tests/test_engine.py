@@ -225,6 +225,19 @@ def test_markers_and_lead_ins_of_a_model_are_read_sentence_by_sentence(indexed):
     assert_citations_exact(answer)
 
 
+def test_a_passage_copied_whole_with_its_headline_in_quotation_marks_is_its_sentence(indexed):
+    said = (
+        'The passage from states that "Orvik Foods To Buy Dairy Maker (1991-03-20): Orvik Foods AB said '
+        'it agreed to buy the dairy maker Nordmjolk for 230 mln crowns in cash [1]."'
+    )
+    answer = engine_with(indexed, ScriptedLLM([said])).ask("How much will Orvik Foods pay for Nordmjolk?")
+    assert answer.answer.startswith(
+        "Orvik Foods AB said it agreed to buy the dairy maker Nordmjolk for 230 mln"
+    )
+    assert '"' not in answer.answer and not answer.removed_sentences
+    assert_citations_exact(answer)
+
+
 def test_a_sentence_about_where_the_answer_was_found_is_left_out(indexed):
     said = (
         "Orvik Foods agreed to buy Nordmjolk for 230 mln crowns in cash [1]. "

@@ -140,15 +140,19 @@ _GLUED = re.compile(r"\b([a-z]{2,}|[A-Z][a-z]{2,8})(?=\d)")
 
 def clean(sentence: str, titles: list[str]) -> str:
     """A drafted sentence without what a small model copies from the prompt's layout: a leading
-    passage number, a lead-in about "the passage", or a leading "Headline:" of a shown passage;
-    words glued to numbers parted."""
+    passage number, a lead-in about "the passage", or a leading "Headline (date):" of a shown
+    passage, also inside quotation marks around the copied passage; words glued to numbers parted."""
     sentence = _GLUED.sub(lambda m: m[1] + " " if _parts(m[1]) else m[1], _ECHO.sub("", sentence))
     if lead := _LEAD.match(sentence):
         rest = sentence[lead.end() :]
         sentence = rest[:1].upper() + rest[1:]
+    quoted = re.match(r"\s*[\"“]", sentence)  # the whole passage copied in quotation marks
+    body = sentence[quoted.end() :] if quoted else sentence
     for title in titles:
-        if title and sentence.startswith(title):
-            sentence = re.sub(r"^\s*(\([^)]*\))?\s*[:—-]?\s*", "", sentence[len(title) :])
+        if title and body.startswith(title):
+            sentence = re.sub(r"^\s*(\([^)]*\))?\s*[:—-]?\s*", "", body[len(title) :])
+            if quoted:  # and its closing mark, before the markers and the full stop
+                sentence = re.sub(r"[\"”]((?:\s*\[[\d,; ]+\])*\s*[.!?]?\s*)$", r"\1", sentence)
     return sentence
 
 
