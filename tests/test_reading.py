@@ -252,6 +252,18 @@ def test_an_amount_of_money_does_not_count_how_many(sentence, answers):
 
 
 @pytest.mark.parametrize(
+    ("sentence", "answers"),
+    [
+        ("Lintar Graphics Ltd will underwrite the offer.", False),  # the question's own name
+        ("Harwick Securities Ltd will underwrite the offer.", True),
+    ],
+)
+def test_a_legal_form_does_not_make_the_question_s_name_a_new_one(sentence, answers):
+    question = read_question("Which broker will underwrite the Lintar Graphics share offer?", TERMS)
+    assert typed(question, nlp.analyse(sentence).whole) is answers
+
+
+@pytest.mark.parametrize(
     ("sentence", "says"),
     [
         ("The new hotel Vesta Holdings is completing in Freiburg.", False),
