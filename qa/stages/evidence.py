@@ -118,11 +118,15 @@ def rank(
     return sorted(top + rest, key=lambda w: -w.score)
 
 
+def _year(p: Passage) -> int | None:
+    """The year of the article's date line, when it has one."""
+    return int(p.date[:4]) if p.date and p.date[:4].isdigit() else None
+
+
 def _timely(years: set[int], p: Passage, named: frozenset[str]) -> bool:
     """An article dated 1987 cannot report what happened in 1988 unless it names 1988 (a forecast)."""
-    if not years or not p.date or not p.date[:4].isdigit():
-        return True
-    return all(y <= int(p.date[:4]) or str(y) in named for y in years)
+    dated = _year(p)
+    return dated is None or all(y <= dated or str(y) in named for y in years)
 
 
 _RELATIVE_YEARS = {"last": -1, "this": 0, "next": 1}
@@ -133,10 +137,9 @@ def in_period(years: set[int], p: Passage, span: nlp.Span) -> bool:
     (one that is not the article's own: that is when it was reported) speaks of another period:
     "exported 12 mln tonnes in 1986" is no answer for 1985, nor is "a deficit of 9 billion crowns
     last year" for a year after it. A window that names no year may be of any."""
-    if not years or not p.date or not p.date[:4].isdigit():
+    dated = _year(p)
+    if dated is None or not (asked := years - {dated}):  # most questions name only the article's year
         return True
-    dated = int(p.date[:4])
-    asked = years - {dated}
     said = {
         int(n)
         for n in (span.analysis.text[x.start : x.end] for x in span.numbers())
@@ -146,7 +149,7 @@ def in_period(years: set[int], p: Passage, span: nlp.Span) -> bool:
     said |= {
         dated + _RELATIVE_YEARS[a] for a, b in zip(tokens, tokens[1:]) if b == "year" and a in _RELATIVE_YEARS
     }
-    return not asked or not said or bool(asked & said)
+    return not said or bool(asked & said)
 
 
 def article_words(p: Passage) -> frozenset[str]:
@@ -261,7 +264,11 @@ def rival_labels(names: Iterable[nlp.Entity]) -> frozenset[str]:
 def conflicting(span: nlp.Span, words: frozenset[str], labels: frozenset[str]) -> list[nlp.Entity]:
     """Names in the span with one of these labels that share no word with `words`: someone else the
     span may be about (not whoever was told it)."""
-    return _others(span, labels, lambda n: bool(n.words & words) or nlp.initials(n) in words - {""})
+
+    def same(n: nlp.Entity) -> bool:  # shares a word, or is written in full where `words` has its initials
+        return bool(n.words & words) or bool(letters := nlp.initials(n)) and letters in words
+
+    return _others(span, labels, same)
 
 
 def _others(span: nlp.Span, labels: frozenset[str], same: Callable[[nlp.Entity], bool]) -> list[nlp.Entity]:

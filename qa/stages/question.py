@@ -416,13 +416,13 @@ def _new_name(
 ) -> bool:
     """A name of these labels the question lacks, or a run of `min_run` proper nouns it lacks and
     no name of a `skip` label holds. A legal form is no name ("Acme Ltd" is the question's Acme)."""
-    if any(not e.words - nlp.LEGAL_FORMS_EXPANDED <= q.words for e in span.entities(labels)):
+    known = q.words | nlp.LEGAL_FORMS_EXPANDED
+    if any(not e.words <= known for e in span.entities(labels)):
         return True
     held = [(e.start, e.end) for e in span.analysis.entities if e.label in skip]
     run = 0
     for t in span.tokens():
-        new = t.propn and t.lower not in q.words | nlp.LEGAL_FORMS_EXPANDED and t.lemma not in nlp.MONTH_NAMES
-        new = new and t.lower.isalpha()
+        new = t.propn and t.lower not in known and t.lemma not in nlp.MONTH_NAMES and t.lower.isalpha()
         new = new and not any(b <= t.start < e for b, e in held)
         run = run + 1 if new else 0 if not t.lower.isspace() else run
         if run >= min_run:
