@@ -320,7 +320,7 @@ def mentions_short(entity: Entity, sentence: Span, *around: Span | frozenset[str
 
 def addressed(entity: Entity, analysis: Analysis) -> bool:
     """The name is who was told or who reports, not who did anything ("…, officials told the Kestrel
-    Daily", "told Acme Daily in an interview", "according to the Farmers' Union, 300 farms …"); "told
+    Daily", "told Acme Daily in an interview", "according to the Tarvel Growers' Council, 300 farms …"); "told
     Acme to pay" makes Acme the doer."""
     before = [t for t in analysis.tokens if t.end <= entity.start and not t.lower.isspace()]
     after = [t for t in analysis.tokens if t.start >= entity.end and not t.lower.isspace()]
