@@ -217,9 +217,32 @@ def mentions(entity: Entity, *spans: Span | frozenset[str]) -> bool:
     ):
         return True  # "the Arctic Fisheries Council" for "AFC"
     found = {w for w in entity.words if w in words or _abbreviated(w, words) or _people_of(w, words)}
+    key = _identifying(entity)
     if entity.label == "PERSON" and _FAMILY_FIRST.search(entity.text):  # "Kim" names Kim Soo-jin
-        return _identifying(entity) in found
-    return _identifying(entity) in found and 2 * len(found) >= len(entity.words)
+        return key in found
+    if key not in found or 2 * len(found) < len(entity.words):
+        return False
+    return found == entity.words or key not in words or _own_word(entity, key, spans)
+
+
+def _own_word(entity: Entity, key: str, spans: tuple[Span | frozenset[str], ...]) -> bool:
+    """A name written in part names the entity only where that part is not a word of another name:
+    "Stanley" in "Morgan Stanley" does not name the Stanley Cup, nor "Boston" in "Boston Five
+    Savings Bank" First Boston; "Baker" in "Treasury Secretary Baker" names James Baker. Word sets
+    (a headline, an article's names) cannot tell, so they count only where no span has the word."""
+    seen = False
+    for s in spans:
+        if not isinstance(s, Span):
+            continue
+        inside = [e for e in s.analysis.entities if e.start < s.end and s.start < e.end]
+        for t in s.tokens():
+            if key in _forms(t):
+                seen = True
+                if not any(
+                    e.start <= t.start < e.end and not one_name(e.words, entity.words) for e in inside
+                ):
+                    return True
+    return not seen and any(key in s for s in spans if not isinstance(s, Span))
 
 
 @lru_cache(maxsize=4096)

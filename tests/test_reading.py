@@ -89,6 +89,23 @@ def test_a_name_is_named_by_its_initials_and_a_person_by_the_surname():
     assert not nlp.mentions(person, nlp.analyse("Mara Berg said she would run.").whole)
 
 
+def test_a_name_written_in_part_is_not_named_inside_another_name():
+    cup = name("Which team won the 1987 Kestrel Cup final?")
+    assert cup.words == {"kestrel", "cup"}
+    passage = nlp.analyse(
+        "Dunmore Kestrel (Jersey) Ltd is issuing 45,000 warrants, lead manager Dunmore Kestrel SA said."
+    )
+    headline = nlp.words_of("Dunmore Kestrel Issues Warrants", names_only=True)
+    assert not nlp.mentions(cup, passage.whole)
+    assert not nlp.mentions(cup, passage.whole, headline)  # the headline's words are the same name's
+    assert nlp.mentions(cup, nlp.analyse("The Kestrel final drew 20,000 fans.").whole)
+    assert nlp.mentions(
+        cup, nlp.analyse("The final drew 20,000 fans.").whole, headline
+    )  # only words to go by
+    person = name("What did Finance Minister Tomas Vell say about the budget?")
+    assert nlp.mentions(person, nlp.analyse("Finance Minister Vell said the budget will be cut.").whole)
+
+
 def test_a_family_name_written_first_names_the_person():
     person = name("Kwon Tae-sung, chairman of Velmar Shipping, plans to retire.")
     assert person.text == "Kwon Tae-sung"
