@@ -32,6 +32,17 @@ def test_answer_matching_ignores_case_markers_and_quote_style():
     assert devset.refusal_like("The articles don't say. The closest passages are listed below.")
 
 
+def test_a_figure_matches_however_its_unit_is_spelled():
+    share = devset.Item("p", "q", True, answers=("37 pct",))
+    for said in ("Profit fell 37% [1].", "Profit fell 37 percent.", "a 37 per cent fall", "a 37 pct fall"):
+        assert devset.answer_correct(share, said), said
+    assert not devset.answer_correct(share, "Profit fell 3.7% [1].")
+    money = devset.Item("m", "q", True, answers=("865 mln dlrs", "2.4 billion dlrs"))
+    assert devset.answer_correct(money, "865 million dollars had been used.")
+    assert devset.answer_correct(money, "worth 2.4 bln dlrs")
+    assert not devset.answer_correct(money, "865 million yen had been used.")
+
+
 def test_another_entity_s_figure_counts_as_trapped_however_it_is_written():
     item = devset.Item("u", "What were Brenna Bancorp's assets?", False, trap=("257 mln dlrs",))
     assert devset.trapped(item, "Brenna Bancorp's total assets were 257 million dollars [1].")

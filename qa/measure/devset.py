@@ -81,8 +81,21 @@ def from_source(item: Item, source: str) -> bool:
 
 
 def norm(text: str) -> str:
+    """Lower case, one space, no citation markers, straight quotes, and one spelling per unit: "37%",
+    "37 percent" and "37 pct" are one answer, as are "865 million dollars" and "865 mln dlrs"."""
     text = text.replace("’", "'").replace("“", '"').replace("”", '"').lower()
-    return " ".join(re.sub(r"\[\d+\]", " ", text).split())
+    text = re.sub(r"\[\d+\]", " ", text)
+    for pattern, unit in _UNITS:
+        text = pattern.sub(unit, text)
+    return " ".join(text.split())
+
+
+_UNITS = [
+    (re.compile(r"\s*%|\s+per\s*cent\b"), " pct"),
+    (re.compile(r"\bmillion\b"), "mln"),
+    (re.compile(r"\bbln\b"), "billion"),
+    (re.compile(r"\bdollars\b"), "dlrs"),
+]
 
 
 def answer_correct(item: Item, text: str) -> bool:
