@@ -238,11 +238,22 @@ def _own_word(entity: Entity, key: str, spans: tuple[Span | frozenset[str], ...]
         for t in s.tokens():
             if key in _forms(t):
                 seen = True
-                if not any(
-                    e.start <= t.start < e.end and not one_name(e.words, entity.words) for e in inside
-                ):
+                if not any(e.start <= t.start < e.end and not _same_name(e, entity) for e in inside):
                     return True
     return not seen and any(key in s for s in spans if not isinstance(s, Span))
+
+
+def _same_name(a: Entity, b: Entity) -> bool:
+    """`one_name`, or one writes by initials what the other spells out ("GM Canada" and "General
+    Motors of Canada")."""
+    if one_name(a.words, b.words):
+        return True
+    for x, y in ((a, b), (b, a)):
+        words = [_key(w) for w in re.findall(r"[\w]+(?:[.&'’][\w]+)*", x.text)]
+        rest = "".join(w[0] for w in words if w not in y.words | LEGAL_FORMS | JOINERS)
+        if len(rest) > 1 and y.words - x.words == {rest}:
+            return True
+    return False
 
 
 @lru_cache(maxsize=4096)

@@ -102,6 +102,9 @@ def test_a_name_written_in_part_is_not_named_inside_another_name():
     assert nlp.mentions(
         cup, nlp.analyse("The final drew 20,000 fans.").whole, headline
     )  # only words to go by
+    plant = name("Where is the assembly plant of GT Canada?")  # General Tractors of Canada
+    assert nlp.mentions(plant, nlp.analyse("General Tractors of Canada Ltd will shut the plant.").whole)
+    assert not nlp.mentions(plant, nlp.analyse("The Royal Bank of Canada will shut the plant.").whole)
     person = name("What did Finance Minister Tomas Vell say about the budget?")
     assert nlp.mentions(person, nlp.analyse("Finance Minister Vell said the budget will be cut.").whole)
 
