@@ -313,6 +313,17 @@ def written_as_year(number: str) -> bool:
     return bool(re.fullmatch(r"(18|19|20)\d\d", number))
 
 
+_RELATIVE_YEARS = {"last": -1, "this": 0, "next": 1}
+
+
+def years_said(span: Span, dated: int) -> set[int]:
+    """The years a span names relative to its article's year ("last year" in a 1987 story is 1986)."""
+    tokens = [t.lower for t in span.tokens()]
+    return {
+        dated + _RELATIVE_YEARS[a] for a, b in zip(tokens, tokens[1:]) if b == "year" and a in _RELATIVE_YEARS
+    }
+
+
 def _abbreviated(word: str, words: set[str] | frozenset[str]) -> bool:
     """The word is there cut short with a dot, as news writes places and titles ("Ariz." for
     Arizona, "Calif." for California): two to five letters, then the dot."""

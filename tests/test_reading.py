@@ -378,3 +378,29 @@ def test_a_price_per_share_is_not_answered_by_an_amount_in_millions():
         "The group offered 2.20 dlrs cash each for the shares.",
     ):
         assert typed(per_share, nlp.analyse(said).whole), said
+
+
+def test_last_year_in_a_story_dated_1987_is_1986():
+    passage = nlp.analyse("Velmar acquired the typewriter maker Brenna from Tarvel last year.")
+
+    def supported(claim, dated):
+        quote = verify.Quote(passage.whole, passage.whole, "Velmar Sees Growth", dated=dated)
+        return verify.support(nlp.analyse(claim).whole, quote, TRUST).ok
+
+    assert supported("Velmar bought Brenna from Tarvel in 1986.", "1987-04-02")
+    assert not supported("Velmar bought Brenna from Tarvel in 1985.", "1987-04-02")
+    assert not supported("Velmar bought Brenna from Tarvel in 1986.", "")  # no date line to count from
+
+
+def test_a_name_the_question_writes_may_be_found_anywhere_in_the_article():
+    """The claim restates the question's "Veldorian group"; the quote says "the organization", its
+    article says Veldorian. A nationality the question never wrote is a claim of its own."""
+    question = nlp.analyse("What share of the cadmium did beans take up in the Veldorian group's tests?")
+    passage = nlp.analyse("Tests by the organization showed beans took up 16 pct of the cadmium.")
+    article = nlp.words_of("The Veldorian environment group said its tests were done in 1986.", True)
+    quote = verify.Quote(
+        passage.whole, passage.whole, "Beans Clean Soil", article, question=verify.given_words(question.whole)
+    )
+    for said, ok in (("Beans took up 16 pct of the cadmium in the Veldorian group's tests.", True),
+                     ("Beans took up 16 pct of cadmium in the Kestrian group's tests.", False)):  # fmt: skip
+        assert verify.support(nlp.analyse(said).whole, quote, TRUST).ok is ok, said

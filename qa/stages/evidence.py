@@ -129,9 +129,6 @@ def _timely(years: set[int], p: Passage, named: frozenset[str]) -> bool:
     return dated is None or all(y <= dated or str(y) in named for y in years)
 
 
-_RELATIVE_YEARS = {"last": -1, "this": 0, "next": 1}
-
-
 def in_period(years: set[int], p: Passage, span: nlp.Span) -> bool:
     """A window that dates what it says only by other years than a year the question asks about
     (one that is not the article's own: that is when it was reported) speaks of another period:
@@ -145,10 +142,7 @@ def in_period(years: set[int], p: Passage, span: nlp.Span) -> bool:
         for n in (span.analysis.text[x.start : x.end] for x in span.numbers())
         if nlp.written_as_year(n)
     }
-    tokens = [t.lower for t in span.tokens()]
-    said |= {
-        dated + _RELATIVE_YEARS[a] for a, b in zip(tokens, tokens[1:]) if b == "year" and a in _RELATIVE_YEARS
-    }
+    said |= nlp.years_said(span, dated)
     return not said or bool(asked & said)
 
 

@@ -2,11 +2,12 @@
 
 A drafted sentence (a model's, or a quoted window's) is supported by a quote only if
 - every number it states shares a value with a number of the quote, the headline or the date line
-  ("4.5 million" is "4.5 mln"; "$4,500,000" is "4.5 mln dlrs"), and every month it names is there too;
+  ("4.5 million" is "4.5 mln"; "$4,500,000" is "4.5 mln dlrs"; "1986" is "last year" in a story
+  dated 1987), and every month it names is there too;
 - every name it states (person, company, place…) is mentioned by the quote, or by its passage or
   headline while the quote names nobody else: a figure from a sentence about another company does
-  not support a sentence about this one. Only a name the question itself asks about may be found
-  anywhere in the article (the answer restating its subject); any other name is a claim;
+  not support a sentence about this one. Only a name the question itself asks about or writes may
+  be found anywhere in the article (the answer restating its subject); any other name is a claim;
 - every figure it states comes from a sentence of the quote that names the companies and people
   the sentence names, or names none (a two-sentence quote may give one company's figure beside a
   sentence about the other);
@@ -88,7 +89,7 @@ def _missing(claim: nlp.Span, quote: Quote) -> list[str]:
     month, day = _date_line(quote.dated)
     title = quote.title_words | month
     title_values = nlp.analyse(quote.title).whole.values if quote.title else frozenset()
-    values = quote.span.values | title_values | day
+    values = quote.span.values | title_values | day | _relative(quote)
     written = [(n, claim.analysis.text[n.start : n.end]) for n in claim.numbers()]
     missing = [
         w for n, w in written if not n.values & values or (_MISGROUPED.search(w) and w not in quote.span.text)
@@ -101,7 +102,8 @@ def _missing(claim: nlp.Span, quote: Quote) -> list[str]:
     for name in names:
         if nlp.mentions(name, quote.span):
             continue
-        subject = quote.asked and nlp.mentions(name, quote.asked)
+        # the question's own names, and any name it writes ("the Belgian group"), restate its subject
+        subject = name.words <= quote.question or quote.asked and nlp.mentions(name, quote.asked)
         if others or not nlp.mentions(name, quote.passage, title, *([quote.article] if subject else [])):
             missing.append(name.text)
     return missing
@@ -162,6 +164,14 @@ def _names_them(sentence: nlp.Span, actors: list[nlp.Entity], quote: Quote) -> b
     return not [
         n for n in nlp.names(sentence) if n.label in COMPANY and not nlp.addressed(n, sentence.analysis)
     ]
+
+
+def _relative(quote: Quote) -> frozenset[float]:
+    """The years the quote names as "last year", "this year" or "next year" of its date line."""
+    year = quote.dated[:4]
+    return (
+        frozenset(float(y) for y in nlp.years_said(quote.span, int(year))) if year.isdigit() else frozenset()
+    )
 
 
 def _date_line(dated: str) -> tuple[frozenset[str], frozenset[float]]:
