@@ -225,6 +225,17 @@ def test_markers_and_lead_ins_of_a_model_are_read_sentence_by_sentence(indexed):
     assert_citations_exact(answer)
 
 
+def test_a_closing_pointer_to_the_passage_is_the_prompt_s_layout_not_a_claim(indexed):
+    said = (
+        "Orvik Foods agreed to buy Nordmjolk for 230 mln crowns in cash, as stated in [ 1]. "
+        "This can be found in [1]."
+    )
+    answer = engine_with(indexed, ScriptedLLM([said])).ask("How much will Orvik Foods pay for Nordmjolk?")
+    assert answer.answer == "Orvik Foods agreed to buy Nordmjolk for 230 mln crowns in cash [1]."
+    assert not answer.removed_sentences
+    assert_citations_exact(answer)
+
+
 def test_a_passage_copied_whole_with_its_headline_in_quotation_marks_is_its_sentence(indexed):
     said = (
         'The passage from states that "Orvik Foods To Buy Dairy Maker (1991-03-20): Orvik Foods AB said '

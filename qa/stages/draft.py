@@ -36,7 +36,7 @@ REFUSES = re.compile(
     r"don't (say|mention)|doesn't (say|mention))\b",
     re.I,
 )
-MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+MARKER = re.compile(r"\s*\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 
 
 def shown(windows: list[Window], trust: TrustSettings) -> list[Window]:
@@ -123,7 +123,14 @@ _LEAD = re.compile(
 # a sentence about the prompt rather than the news: "This information is found in …", "Source: [1]"
 _META = re.compile(
     r"^\s*(?:(?:this|the|that)\s+(?:information|answer|fact|detail)s?\s+(?:is|are|was|were|can be|comes?)\s+"
-    r"(?:found|taken|drawn|stated|given|mentioned|from|provided)\b|sources?\s*:|\(?see\s+(?:passage|\[\d))",
+    r"(?:found|taken|drawn|stated|given|mentioned|from|provided)\b|this\s+(?:can|may)\s+be\s+(?:found|seen)\b"
+    r"|sources?\s*:|\(?see\s+(?:passage|\[\d))",
+    re.I,
+)
+# a closing pointer to the prompt, before the markers: "…, as stated in [1].", "… according to [2]."
+_TAIL = re.compile(
+    r",?\s+(?:as\s+(?:stated|mentioned|reported|noted|shown|said|given)\s+in|according\s+to)"
+    r"(?:\s+(?:the\s+)?(?:passage|article|source)s?)?(?=(?:\s*\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\])+\s*[.!?]?\s*$)",
     re.I,
 )
 
@@ -140,12 +147,14 @@ _GLUED = re.compile(r"\b([a-z]{2,}|[A-Z][a-z]{2,8})(?=\d)")
 
 def clean(sentence: str, titles: list[str]) -> str:
     """A drafted sentence without what a small model copies from the prompt's layout: a leading
-    passage number, a lead-in about "the passage", or a leading "Headline (date):" of a shown
-    passage, also inside quotation marks around the copied passage; words glued to numbers parted."""
+    passage number, a lead-in about "the passage" or a closing "as stated in [1]", or a leading
+    "Headline (date):" of a shown passage, also inside quotation marks around the copied passage;
+    words glued to numbers parted."""
     sentence = _GLUED.sub(lambda m: m[1] + " " if _parts(m[1]) else m[1], _ECHO.sub("", sentence))
     if lead := _LEAD.match(sentence):
         rest = sentence[lead.end() :]
         sentence = rest[:1].upper() + rest[1:]
+    sentence = _TAIL.sub("", sentence)
     quoted = re.match(r"\s*[\"“]", sentence)  # the whole passage copied in quotation marks
     body = sentence[quoted.end() :] if quoted else sentence
     for title in titles:
