@@ -216,6 +216,8 @@ def mentions(entity: Entity, *spans: Span | frozenset[str]) -> bool:
         initials(n) in entity.words for s in spans if isinstance(s, Span) for n in names(s)
     ):
         return True  # "the Arctic Fisheries Council" for "AFC"
+    if _acronym(entity) and len(entity.text) >= 3 and any(_spelled(entity.text.lower(), s) for s in spans):
+        return True  # "gross domestic product" for "GDP"
     found = {w for w in entity.words if w in words or _abbreviated(w, words) or _people_of(w, words)}
     key = _identifying(entity)
     if entity.label == "PERSON" and _FAMILY_FIRST.search(entity.text):  # "Kim" names Kim Soo-jin
@@ -284,6 +286,16 @@ def _acronym(entity: Entity) -> bool:
         and entity.text.isupper()
         and entity.text.isalpha()
     )
+
+
+def _spelled(letters: str, span: Span | frozenset[str]) -> bool:
+    """Words of the span, one after another, whose first letters spell these ("gross domestic
+    product": "gdp"); joining words left out."""
+    if not isinstance(span, Span):
+        return False
+    words = [t.lower for t in span.tokens() if t.lower.isalpha() and t.lower not in JOINERS]
+    n = len(letters)
+    return any("".join(w[0] for w in words[i : i + n]) == letters for i in range(len(words) - n + 1))
 
 
 def initials(entity: Entity) -> str:

@@ -404,3 +404,49 @@ def test_a_name_the_question_writes_may_be_found_anywhere_in_the_article():
     for said, ok in (("Beans took up 16 pct of the cadmium in the Veldorian group's tests.", True),
                      ("Beans took up 16 pct of cadmium in the Kestrian group's tests.", False)):  # fmt: skip
         assert verify.support(nlp.analyse(said).whole, quote, TRUST).ok is ok, said
+
+
+def test_a_figure_reported_by_a_source_belongs_to_the_name_written_by_its_initials():
+    """The quote writes the country by its initials and the output by its spelled-out words; the
+    claim names the study's bank as its source ("according to"), which is not whose figure it is."""
+    passage = nlp.analyse("The UAE suffered a 19.5 pct drop in gross domestic product last year, it added.")
+    article = nlp.words_of("The Kestrel Industrial Bank said in a study of the United Arab Emirates.", True)
+    question = nlp.analyse(
+        "How much did the United Arab Emirates' output fall, according to Kestrel Industrial Bank?"
+    )
+    asked = frozenset({"kestrel", "industrial", "united", "arab", "emirates"})
+    quote = verify.Quote(
+        passage.whole, passage.whole, "Gulf Output Falls", article, asked, dated="1987-03-10",
+        question=verify.given_words(question.whole),
+    )  # fmt: skip
+    for said, ok in (
+        ("The United Arab Emirates' output fell 19.5 pct, according to Kestrel Industrial Bank.", True),
+        ("Kestrel Industrial Bank's output fell 19.5 pct.", False),  # the bank's own figure: not said
+    ):
+        assert verify.support(nlp.analyse(said).whole, quote, TRUST).ok is ok, said
+    gdp = name("The report said GDP fell 2 pct.")
+    assert nlp.mentions(gdp, passage.whole)
+    assert not nlp.mentions(gdp, nlp.analyse("Gross national product fell.").whole)
+
+
+def test_a_place_the_question_names_is_not_displaced_by_a_company_beside_it():
+    """The quote names the maker's affiliate, a company: no rival to the place the claim restates
+    from the question, which the article names. A day of a month is no one's figure."""
+    passage = nlp.analyse(
+        "Velmar AG said its Kestria Motors Inc affiliate will raise prices of 1987 models, starting "
+        "with vehicles produced after April 30."
+    )
+    question = nlp.analyse(
+        "Velmar's March 1987 U.S. price increases apply to 1987 models produced after which date?"
+    )
+    article = nlp.words_of("Velmar AG said it will raise U.S. prices.", True)
+    quote = verify.Quote(
+        passage.whole, passage.whole, "Velmar To Raise Prices", article, frozenset({"velmar", "us"}),
+        dated="1987-03-10", question=verify.given_words(question.whole),
+    )  # fmt: skip
+    for said, ok in (
+        ("Velmar's March 1987 U.S. price increases apply to 1987 models produced after April 30.", True),
+        ("Velmar's March 1987 Canadian price increases apply to 1987 models produced after April 30.", False),
+        ("Tarvel's March 1987 U.S. price increases apply to 1987 models produced after April 30.", False),
+    ):
+        assert verify.support(nlp.analyse(said).whole, quote, TRUST).ok is ok, said

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 from index.settings import TrustSettings
 from qa import text as nlp
-from qa.stages.evidence import COMPANY, about_context, conflicting, rival_labels
+from qa.stages.evidence import COMPANY, PLACE, about_context, conflicting, rival_labels
 from qa.stages.question import Question, unit
 
 Cosine = Callable[[str, str], float]
@@ -97,11 +97,19 @@ def _missing(claim: nlp.Span, quote: Quote) -> list[str]:
     missing += [f"{w} (not {u} there)" for n, w in written if (u := _unit_lost(claim, n, quote))]
     missing += sorted(claim.months - quote.span.months - title)
     names = nlp.names(claim, CLAIM_NAMES)
-    missing += _said_of_others(claim, quote, [n for n in names if n.label in COMPANY])
-    others = conflicting(quote.span, claim.words, rival_labels(names))
+    # whose figures they are: a source the claim names ("according to the bank") reports them
+    actors = [n for n in names if n.label in COMPANY and not nlp.addressed(n, claim.analysis)]
+    missing += _said_of_others(claim, quote, actors)
+    # a name the quote writes by the initials of one the claim spells out ("UAE") is no one else
+    known = claim.words | {nlp.initials(n) for n in names}
     for name in names:
         if nlp.mentions(name, quote.span):
             continue
+        # someone else of its kind in the quote stands where it would: a place for a place; for a
+        # company, a place too (the recogniser often calls a store chain or a firm a place)
+        others = conflicting(
+            quote.span, known, rival_labels([name]) | (PLACE if name.label in COMPANY else set())
+        )
         # the question's own names, and any name it writes ("the Belgian group"), restate its subject
         subject = name.words <= quote.question or quote.asked and nlp.mentions(name, quote.asked)
         if others or not nlp.mentions(name, quote.passage, title, *([quote.article] if subject else [])):
@@ -133,12 +141,20 @@ def _said_of_others(claim: nlp.Span, quote: Quote, actors: list[nlp.Entity]) -> 
     out = []
     for number in claim.numbers():
         written = claim.analysis.text[number.start : number.end]
-        if number.ordinal or nlp.written_as_year(written):
-            continue  # a year or a position dates or orders a claim; it is no one's figure ("2,000" is)
+        if number.ordinal or nlp.written_as_year(written) or _day(claim, number):
+            continue  # a year, a day or a position dates or orders a claim; no one's figure ("2,000" is)
         holders = [s for s in sentences if any(number.values & n.values for n in s.numbers())]
         if holders and not any(_names_them(s, actors, quote) and _theirs(s, number, actors) for s in holders):
             out.append(f"{written} (said of someone else)")
     return out
+
+
+def _day(claim: nlp.Span, number: nlp.Number) -> bool:
+    """The number is a day of a month ("April 30", "30 April")."""
+    tokens = claim.tokens()
+    before = [t for t in tokens if t.end <= number.start][-1:]
+    after = [t for t in tokens if t.start >= number.end][:1]
+    return max(number.values, default=0) <= 31 and any(t.lemma in nlp.MONTH_NAMES for t in before + after)
 
 
 def _theirs(sentence: nlp.Span, number: nlp.Number, actors: list[nlp.Entity]) -> bool:
