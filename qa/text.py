@@ -229,8 +229,8 @@ def mentions(entity: Entity, *spans: Span | frozenset[str]) -> bool:
 
 def _own_word(entity: Entity, key: str, spans: tuple[Span | frozenset[str], ...]) -> bool:
     """A name written in part names the entity only where that part is not a word of another name:
-    "Stanley" in "Morgan Stanley" does not name the Stanley Cup, nor "Boston" in "Boston Five
-    Savings Bank" First Boston; "Baker" in "Treasury Secretary Baker" names James Baker. Word sets
+    "Kestrel" in "Dunmore Kestrel Ltd" does not name the Kestrel Cup, nor "Harwick" in "Harwick
+    Five Savings Bank" First Harwick; "Vell" in "Finance Minister Vell" names Tomas Vell. Word sets
     (a headline, an article's names) cannot tell, so they count only where no span has the word."""
     seen = False
     for s in spans:
@@ -246,8 +246,8 @@ def _own_word(entity: Entity, key: str, spans: tuple[Span | frozenset[str], ...]
 
 
 def _same_name(a: Entity, b: Entity) -> bool:
-    """`one_name`, or one writes by initials what the other spells out ("GM Canada" and "General
-    Motors of Canada")."""
+    """`one_name`, or one writes by initials what the other spells out ("GT Canada" and "General
+    Tractors of Canada")."""
     if one_name(a.words, b.words):
         return True
     for x, y in ((a, b), (b, a)):

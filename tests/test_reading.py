@@ -450,3 +450,17 @@ def test_a_place_the_question_names_is_not_displaced_by_a_company_beside_it():
         ("Tarvel's March 1987 U.S. price increases apply to 1987 models produced after April 30.", False),
     ):
         assert verify.support(nlp.analyse(said).whole, quote, TRUST).ok is ok, said
+
+
+def test_a_figure_of_a_unit_belongs_to_its_owner_and_to_the_person_who_gives_it():
+    passage = nlp.analyse(
+        "Leo Marr, administrator of Velmar Group's Kestrel Sales Service, said 865 mln dlrs of the one "
+        "billion in funds have been used, while Tarvel Corp has spent 200 mln dlrs."
+    )
+    quote = verify.Quote(passage.whole, passage.whole, "Funds Used", asked=frozenset({"velmar"}))
+    for said, ok in (
+        ("Velmar Group has used 865 million dollars of the one billion in funds.", True),
+        ("According to Velmar Group's Leo Marr, 865 million dollars of the one billion had been used.", True),
+        ("Tarvel Corp has used 865 million dollars of the one billion in funds.", False),
+    ):
+        assert verify.support(nlp.analyse(said).whole, quote, TRUST).ok is ok, said

@@ -110,7 +110,7 @@ def _missing(claim: nlp.Span, quote: Quote) -> list[str]:
         others = conflicting(
             quote.span, known, rival_labels([name]) | (PLACE if name.label in COMPANY else set())
         )
-        # the question's own names, and any name it writes ("the Belgian group"), restate its subject
+        # the question's own names, and any name it writes ("the Veldorian group"), restate its subject
         subject = name.words <= quote.question or quote.asked and nlp.mentions(name, quote.asked)
         if others or not nlp.mentions(name, quote.passage, title, *([quote.article] if subject else [])):
             missing.append(name.text)
@@ -160,15 +160,30 @@ def _day(claim: nlp.Span, number: nlp.Number) -> bool:
 def _theirs(sentence: nlp.Span, number: nlp.Number, actors: list[nlp.Entity]) -> bool:
     """In a sentence naming several organisations, a figure belongs to the one written nearest before
     it ("the group in which Tarvel has a 60 pct interest, while Brenna …" gives Tarvel's interest,
-    not Brenna's): some figure of this value must follow one of the actors that way."""
+    not Brenna's), or to whoever owns that one: some figure of this value must follow one of the
+    actors that way."""
     orgs = [n for n in nlp.names(sentence) if n.label == "ORG" and not nlp.addressed(n, sentence.analysis)]
-    if len({frozenset(n.words) for n in orgs}) < 2:
+    actors = [a for a in actors if a.label == "ORG"]  # a person named saying it is checked above
+    if not actors or len({frozenset(n.words) for n in orgs}) < 2:
         return True
+    text = sentence.analysis.text
     for held in (m for m in sentence.numbers() if m.values & number.values):
         before = [n for n in orgs if n.end <= held.start]
-        if not before or any(a.words & before[-1].words for a in actors):
+        if not before:
+            return True
+        # the nearest, and whoever owns it ("Velmar's Kestrel Sales Service" is Velmar's)
+        owners = [before[-1], *(n for n in before[:-1] if _owns(n, before[-1], text))]
+        if any(a.words & o.words for a in actors for o in owners):
             return True
     return False
+
+
+def _owns(owner: nlp.Entity, owned: nlp.Entity, text: str) -> bool:
+    """The one name is written as the other's possessive, right before it ("Acme's Brenna unit"),
+    whether or not the recogniser kept the "'s" in the name."""
+    return bool(re.fullmatch(r"(?:['’]s?)?\s+", text[owner.end : owned.start])) and bool(
+        re.search(r"['’]s?$", text[owner.start : owned.start].rstrip())
+    )
 
 
 def _names_them(sentence: nlp.Span, actors: list[nlp.Entity], quote: Quote) -> bool:
