@@ -325,6 +325,14 @@ def written_as_year(number: str) -> bool:
     return bool(re.fullmatch(r"(18|19|20)\d\d", number))
 
 
+def day_of_month(span: Span, number: Number) -> bool:
+    """The number is a day of a month ("April 30", "30 April"): it dates, it does not count."""
+    tokens = span.tokens()
+    before = [t for t in tokens if t.end <= number.start][-1:]
+    after = [t for t in tokens if t.start >= number.end][:1]
+    return max(number.values, default=0) <= 31 and any(t.lemma in MONTH_NAMES for t in before + after)
+
+
 _RELATIVE_YEARS = {"last": -1, "this": 0, "next": 1}
 
 

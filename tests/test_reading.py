@@ -464,3 +464,14 @@ def test_a_figure_of_a_unit_belongs_to_its_owner_and_to_the_person_who_gives_it(
         ("Tarvel Corp has used 865 million dollars of the one billion in funds.", False),
     ):
         assert verify.support(nlp.analyse(said).whole, quote, TRUST).ok is ok, said
+
+
+def test_a_day_of_a_month_is_no_amount():
+    q = read_question(
+        "How much debt did Velmar Health have when it was declared insolvent in May 1987?", TERMS
+    )
+    assert not typed(q, nlp.analyse("Velmar Health was declared insolvent on May 14.").whole)
+    assert not typed(q, nlp.analyse("Velmar Health was declared insolvent on 14 May.").whole)
+    assert typed(q, nlp.analyse("Velmar Health had debts of 30 mln dlrs on May 14.").whole)
+    count = read_question("How many members did the Velmar union have in 1987?", TERMS)
+    assert typed(count, nlp.analyse("The union had 14 members in May.").whole)  # no month next to it

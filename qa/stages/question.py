@@ -292,6 +292,8 @@ def typed(question: Question, span: nlp.Span) -> bool:
     """The text offers the kind of answer asked for, beyond what the question already says."""
     q = question.span
     new = [n for n in span.numbers() if not n.ordinal and n.values - q.values]
+    if question.kind in ("number", "money"):  # "declared insolvent on May 14" states no amount
+        new = [n for n in new if not nlp.day_of_month(span, n)]
     match question.kind:
         case "number":  # "how many" counts: an amount of money is no count ("how many shares")
             counts = _COUNTS.search(question.text) is not None

@@ -141,20 +141,12 @@ def _said_of_others(claim: nlp.Span, quote: Quote, actors: list[nlp.Entity]) -> 
     out = []
     for number in claim.numbers():
         written = claim.analysis.text[number.start : number.end]
-        if number.ordinal or nlp.written_as_year(written) or _day(claim, number):
+        if number.ordinal or nlp.written_as_year(written) or nlp.day_of_month(claim, number):
             continue  # a year, a day or a position dates or orders a claim; no one's figure ("2,000" is)
         holders = [s for s in sentences if any(number.values & n.values for n in s.numbers())]
         if holders and not any(_names_them(s, actors, quote) and _theirs(s, number, actors) for s in holders):
             out.append(f"{written} (said of someone else)")
     return out
-
-
-def _day(claim: nlp.Span, number: nlp.Number) -> bool:
-    """The number is a day of a month ("April 30", "30 April")."""
-    tokens = claim.tokens()
-    before = [t for t in tokens if t.end <= number.start][-1:]
-    after = [t for t in tokens if t.start >= number.end][:1]
-    return max(number.values, default=0) <= 31 and any(t.lemma in nlp.MONTH_NAMES for t in before + after)
 
 
 def _theirs(sentence: nlp.Span, number: nlp.Number, actors: list[nlp.Entity]) -> bool:
