@@ -251,8 +251,7 @@ def _same_name(a: Entity, b: Entity) -> bool:
     if one_name(a.words, b.words):
         return True
     for x, y in ((a, b), (b, a)):
-        words = [_key(w) for w in re.findall(r"[\w]+(?:[.&'’][\w]+)*", x.text)]
-        rest = "".join(w[0] for w in words if w not in y.words | LEGAL_FORMS | JOINERS)
+        rest = "".join(w[0] for w in _written_words(x.text) if w not in y.words | LEGAL_FORMS | JOINERS)
         if len(rest) > 1 and y.words - x.words == {rest}:
             return True
     return False
@@ -566,8 +565,16 @@ def entity_words(text: str) -> frozenset[str]:
 
 
 def _key_words(text: str) -> list[str]:
-    words = [_key(w) for w in re.findall(r"[\w]+(?:[.&'’][\w]+)*\.?", text)]
-    return [w for w in words if (len(w) > 1 or w.isdigit()) and w not in LEGAL_FORMS | TITLES | JOINERS]
+    return [
+        w
+        for w in _written_words(text)
+        if (len(w) > 1 or w.isdigit()) and w not in LEGAL_FORMS | TITLES | JOINERS
+    ]
+
+
+def _written_words(text: str) -> list[str]:
+    """A name's words as keys, in the order it writes them ("Halden's" is "halden")."""
+    return [_key(w) for w in re.findall(r"[\w]+(?:[.&'’][\w]+)*\.?", text)]
 
 
 def _forms(t: Token) -> tuple[str, str, str]:

@@ -20,6 +20,10 @@ def name(text):
     return nlp.names(nlp.analyse(text).whole)[0]
 
 
+def supported(claim, quote):
+    return verify.support(nlp.analyse(claim).whole, quote, TRUST).ok
+
+
 def test_a_possessive_between_two_names_makes_two_names():
     question = (
         "How many union members went on strike at Harwick Timber Industries' Pinecrest, Nevada paper mill?"
@@ -383,13 +387,12 @@ def test_a_price_per_share_is_not_answered_by_an_amount_in_millions():
 def test_last_year_in_a_story_dated_1987_is_1986():
     passage = nlp.analyse("Velmar acquired the typewriter maker Brenna from Tarvel last year.")
 
-    def supported(claim, dated):
-        quote = verify.Quote(passage.whole, passage.whole, "Velmar Sees Growth", dated=dated)
-        return verify.support(nlp.analyse(claim).whole, quote, TRUST).ok
+    def dated(line):
+        return verify.Quote(passage.whole, passage.whole, "Velmar Sees Growth", dated=line)
 
-    assert supported("Velmar bought Brenna from Tarvel in 1986.", "1987-04-02")
-    assert not supported("Velmar bought Brenna from Tarvel in 1985.", "1987-04-02")
-    assert not supported("Velmar bought Brenna from Tarvel in 1986.", "")  # no date line to count from
+    assert supported("Velmar bought Brenna from Tarvel in 1986.", dated("1987-04-02"))
+    assert not supported("Velmar bought Brenna from Tarvel in 1985.", dated("1987-04-02"))
+    assert not supported("Velmar bought Brenna from Tarvel in 1986.", dated(""))  # no date line to count from
 
 
 def test_a_name_the_question_writes_may_be_found_anywhere_in_the_article():
@@ -403,7 +406,7 @@ def test_a_name_the_question_writes_may_be_found_anywhere_in_the_article():
     )
     for said, ok in (("Beans took up 16 pct of the cadmium in the Veldorian group's tests.", True),
                      ("Beans took up 16 pct of cadmium in the Kestrian group's tests.", False)):  # fmt: skip
-        assert verify.support(nlp.analyse(said).whole, quote, TRUST).ok is ok, said
+        assert supported(said, quote) is ok, said
 
 
 def test_a_figure_reported_by_a_source_belongs_to_the_name_written_by_its_initials():
@@ -423,7 +426,7 @@ def test_a_figure_reported_by_a_source_belongs_to_the_name_written_by_its_initia
         ("The United Arab Emirates' output fell 19.5 pct, according to Kestrel Industrial Bank.", True),
         ("Kestrel Industrial Bank's output fell 19.5 pct.", False),  # the bank's own figure: not said
     ):
-        assert verify.support(nlp.analyse(said).whole, quote, TRUST).ok is ok, said
+        assert supported(said, quote) is ok, said
     gdp = name("The report said GDP fell 2 pct.")
     assert nlp.mentions(gdp, passage.whole)
     assert not nlp.mentions(gdp, nlp.analyse("Gross national product fell.").whole)
@@ -449,7 +452,7 @@ def test_a_place_the_question_names_is_not_displaced_by_a_company_beside_it():
         ("Velmar's March 1987 Canadian price increases apply to 1987 models produced after April 30.", False),
         ("Tarvel's March 1987 U.S. price increases apply to 1987 models produced after April 30.", False),
     ):
-        assert verify.support(nlp.analyse(said).whole, quote, TRUST).ok is ok, said
+        assert supported(said, quote) is ok, said
 
 
 def test_a_figure_of_a_unit_belongs_to_its_owner_and_to_the_person_who_gives_it():
@@ -463,7 +466,7 @@ def test_a_figure_of_a_unit_belongs_to_its_owner_and_to_the_person_who_gives_it(
         ("According to Velmar Group's Leo Marr, 865 million dollars of the one billion had been used.", True),
         ("Tarvel Corp has used 865 million dollars of the one billion in funds.", False),
     ):
-        assert verify.support(nlp.analyse(said).whole, quote, TRUST).ok is ok, said
+        assert supported(said, quote) is ok, said
 
 
 def test_a_day_of_a_month_is_no_amount():

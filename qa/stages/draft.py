@@ -130,7 +130,7 @@ _META = re.compile(
 # a closing pointer to the prompt, before the markers: "…, as stated in [1].", "… according to [2]."
 _TAIL = re.compile(
     r",?\s+(?:as\s+(?:stated|mentioned|reported|noted|shown|said|given)\s+in|according\s+to)"
-    r"(?:\s+(?:the\s+)?(?:passage|article|source)s?)?(?=(?:\s*\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\])+\s*[.!?]?\s*$)",
+    rf"(?:\s+(?:the\s+)?(?:passage|article|source)s?)?(?=(?:{MARKER.pattern})+\s*[.!?]?\s*$)",
     re.I,
 )
 
