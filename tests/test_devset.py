@@ -23,16 +23,17 @@ FRESH2 = DEVSET.with_name("fresh2.json")
 FRESH3 = DEVSET.with_name("fresh3.json")
 FRESH4 = DEVSET.with_name("fresh4.json")
 FRESH5 = DEVSET.with_name("fresh5.json")
+FRESH6 = DEVSET.with_name("fresh6.json")
 # the smallest mix (answerable, unanswerable, conversations) each fresh set was written to
 FRESH_MIX = {"fresh.json": (60, 24, 8), "fresh2.json": (40, 16, 5), "fresh3.json": (42, 20, 6),
-             "fresh4.json": (45, 20, 6), "fresh5.json": (50, 22, 6)}  # fmt: skip
+             "fresh4.json": (45, 20, 6), "fresh5.json": (50, 22, 6), "fresh6.json": (55, 24, 6)}  # fmt: skip
 ARCHIVE = ROOT.parent / "shared" / "corpora" / "reuters-21578.tar.xz"
 
 
 @pytest.fixture(
     scope="module",
-    params=[DEVSET, FRESH, FRESH2, FRESH3, FRESH4, FRESH5],
-    ids=["devset", "fresh", "fresh2", "fresh3", "fresh4", "fresh5"],
+    params=[DEVSET, FRESH, FRESH2, FRESH3, FRESH4, FRESH5, FRESH6],
+    ids=["devset", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6"],
 )
 def data(request):
     return {**json.loads(request.param.read_text(encoding="utf-8")), "file": request.param.name}
@@ -79,7 +80,7 @@ def test_set_has_the_required_mix_and_both_halves(data):
 def test_each_fresh_set_uses_no_story_of_an_earlier_set():
     sets = [
         json.loads(path.read_text(encoding="utf-8"))
-        for path in (DEVSET, FRESH, FRESH2, FRESH3, FRESH4, FRESH5)
+        for path in (DEVSET, FRESH, FRESH2, FRESH3, FRESH4, FRESH5, FRESH6)
     ]
 
     def stems(data):
