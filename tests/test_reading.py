@@ -511,6 +511,8 @@ def test_a_date_the_question_states_is_its_premise_while_the_quote_dates_nothing
     assert not supported("Velmar Telecom lost 448 mln dlrs in the fourth quarter of 1986.", other_year)
     earlier = quote("For the fourth quarter, Velmar Telecom reported a 448 mln dlr loss.", "1985-02-03")
     assert not supported("Velmar Telecom lost 448 mln dlrs in the fourth quarter of 1986.", earlier)
+    later = quote("For the fourth quarter, Velmar Telecom reported a 448 mln dlr loss.", "1988-02-03")
+    assert not supported("Velmar Telecom lost 448 mln dlrs in the fourth quarter of 1986.", later)
     for asked, dated, ok in (("March", "1987-04-02", True), ("December", "1987-04-02", False)):
         q = nlp.analyse(f"How much will Velmar pay Brenna under the settlement of {asked} 1987?")
         span = nlp.analyse("Velmar may pay 3 billion dlrs to Brenna in a settlement.").whole

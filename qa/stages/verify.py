@@ -5,7 +5,7 @@ A drafted sentence (a model's, or a quoted window's) is supported by a quote onl
   ("4.5 million" is "4.5 mln"; "$4,500,000" is "4.5 mln dlrs"; "1986" is "last year" in a story
   dated 1987), and every month it names is there too; a year, month or day the question itself
   states ("in the fourth quarter of 1986") is its premise, which the quote need not repeat while it
-  dates what it says by no other and its article is not older than that date;
+  dates what it says by no other and its article is of that date or the year after;
 - every name it states (person, company, place…) is mentioned by the quote, or by its passage or
   headline while the quote names nobody else: a figure from a sentence about another company does
   not support a sentence about this one. Only a name the question itself asks about or writes may
@@ -138,8 +138,8 @@ def _missing(claim: nlp.Span, quote: Quote) -> list[str]:
 def _asked_date(claim: nlp.Span, n: nlp.Number, written: str, quote: Quote) -> bool:
     """A year or a day of the month the question itself states, restated ("lost 5 mln dlrs in the
     fourth quarter of 1986", "after the October 19 crash"): the question's premise, which the quote
-    need not repeat while it dates what it says by no other year (or day) and its article is not
-    older than that year."""
+    need not repeat while it dates what it says by no other year (or day) and its article is of
+    that year or the next (a story of 1987 on "the year ended October" does not report 1985's)."""
     if written not in quote.question:
         return False
     if nlp.day_of_month(claim, n):
@@ -147,7 +147,7 @@ def _asked_date(claim: nlp.Span, n: nlp.Number, written: str, quote: Quote) -> b
     if not nlp.written_as_year(written):
         return False
     dated = quote.dated[:4]
-    if dated.isdigit() and int(dated) < int(written):
+    if not dated.isdigit() or int(dated) - int(written) not in (0, 1):  # reported that year or the next
         return False
     text = quote.span.analysis.text
     said = [m for m in quote.span.numbers() if nlp.written_as_year(text[m.start : m.end])]
