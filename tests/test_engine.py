@@ -592,3 +592,20 @@ def test_last_year_is_the_year_before_the_article_s(year, in_period):
     )
     span = nlp.analyse(passage.text).whole
     assert evidence.in_period({year}, passage, span) is in_period
+
+
+@pytest.mark.parametrize(
+    ("asked", "in_month"),
+    [("August", False), ("February", True), ("March", True), ("", True)],
+)
+def test_a_figure_dated_only_by_another_month_does_not_answer_for_the_month_asked(asked, in_month):
+    """February's output is no answer for August; "in March" may be when a story of March reported it."""
+    text = "Car production rose to 389,900 in February from 380,900 a year earlier."
+    passage = Passage(
+        "a:0", "a", "a.txt", "a.txt", "Korva", "1987-03-04", 0, len(text), text, "a", 0.0, 0.0, 0.0
+    )
+    question = nlp.analyse(f"How many cars did Korva make in {asked} 1987?").whole
+    span = nlp.analyse(passage.text).whole
+    assert evidence.in_month(question.months, passage, span) is in_month
+    nameless = nlp.analyse("Truck output fell to 11,500.").whole  # the next sentence of that passage
+    assert evidence.in_month(question.months, passage, nameless, span) is in_month

@@ -89,7 +89,7 @@ def rank(
         timely = _timely(years, p, named)
         for s, e in windows(p, a):
             span = a.span(s, e)
-            dated = timely and in_period(years, p, span)
+            dated = timely and in_period(years, p, span) and in_month(question.span.months, p, span, a.whole)
             sentences = [a.span(x, y) for x, y in a.sentences if s <= x and y <= e]
             oks = [about(question, sentence, a.whole, named) for sentence in sentences]
             typed_ = any(
@@ -144,6 +144,19 @@ def in_period(years: set[int], p: Passage, span: nlp.Span) -> bool:
     }
     said |= nlp.years_said(span, dated)
     return not said or bool(asked & said)
+
+
+def in_month(months: frozenset[str], p: Passage, span: nlp.Span, passage: nlp.Span | None = None) -> bool:
+    """A window that dates what it says only by other months than the one the question asks about
+    speaks of another period: "production rose to 389,900 in February" is no answer for August,
+    nor is the next sentence of that passage, which names no month ("Truck output fell to 11,500").
+    Unless the asked month is the article's own (when it was reported: a story of March may give
+    February's figure for "in March"); a window in a passage that names no month may be of any."""
+    said = span.months or (passage.months if passage is not None else frozenset())
+    if not months or not said or months & said:
+        return True
+    dated = p.date or ""
+    return dated[5:7].isdigit() and nlp.MONTH_ORDER[int(dated[5:7]) - 1] in months
 
 
 def article_words(p: Passage) -> frozenset[str]:
