@@ -343,6 +343,13 @@ def day_of_month(span: Span, number: Number) -> bool:
     return max(number.values, default=0) <= 31 and any(t.lemma in MONTH_NAMES for t in before + after)
 
 
+def years_named(span: Span, dated: int) -> set[int]:
+    """The years a span names: written ("1986"), or relative to its article's year ("last year")."""
+    text = span.analysis.text
+    written = (text[n.start : n.end] for n in span.numbers())
+    return {int(w) for w in written if written_as_year(w)} | years_said(span, dated)
+
+
 _RELATIVE_YEARS = {"last": -1, "this": 0, "next": 1}
 
 
@@ -481,7 +488,7 @@ def _run_initials(run: str) -> set[str]:
     """The initials of three or more words in a row of a run of name words, as an acronym writes
     them ("sec" in "U.S. Securities and Exchange Commission"): a name given in full is named by
     its acronym."""
-    keys = [w for w in _key_words(run) if w not in LEGAL_FORMS]
+    keys = _key_words(run)
     return {
         "".join(w[0] for w in keys[i:j])
         for i in range(len(keys))

@@ -137,12 +137,7 @@ def in_period(years: set[int], p: Passage, span: nlp.Span) -> bool:
     dated = _year(p)
     if dated is None or not (asked := years - {dated}):  # most questions name only the article's year
         return True
-    said = {
-        int(n)
-        for n in (span.analysis.text[x.start : x.end] for x in span.numbers())
-        if nlp.written_as_year(n)
-    }
-    said |= nlp.years_said(span, dated)
+    said = nlp.years_named(span, dated)
     return not said or bool(asked & said)
 
 

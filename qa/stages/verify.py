@@ -146,23 +146,17 @@ def _asked_date(claim: nlp.Span, n: nlp.Number, written: str, quote: Quote) -> b
         return not any(nlp.day_of_month(quote.span, m) for m in quote.span.numbers())
     if not nlp.written_as_year(written):
         return False
-    dated = quote.dated[:4]
-    if not dated.isdigit() or int(dated) - int(written) not in (0, 1):  # reported that year or the next
+    dated = _day(quote.dated)
+    if dated is None or dated.year - int(written) not in (0, 1):  # reported that year or the next
         return False
-    text = quote.span.analysis.text
-    said = [m for m in quote.span.numbers() if nlp.written_as_year(text[m.start : m.end])]
-    return not said and not _relative(quote)
+    return not nlp.years_named(quote.span, dated.year)
 
 
 def _asked_month(month: str, quote: Quote) -> bool:
     """A month the question names ("sold in March 1987"), restated: its premise, while the quote
     names no month and its article is dated in or after that month (of a year the question names,
     or of its own year): a story of April does not report December."""
-    if month not in quote.question or quote.span.months:
-        return False
-    try:
-        day = datetime.date.fromisoformat(quote.dated)
-    except ValueError:
+    if month not in quote.question or quote.span.months or (day := _day(quote.dated)) is None:
         return False
     asked = nlp.MONTH_ORDER.index(month) + 1
     years = [int(w) for w in quote.question if nlp.written_as_year(w)] or [day.year]
@@ -261,19 +255,24 @@ def _names_them(sentence: nlp.Span, actors: list[nlp.Entity], quote: Quote) -> b
 
 def _relative(quote: Quote) -> frozenset[float]:
     """The years the quote names as "last year", "this year" or "next year" of its date line."""
-    year = quote.dated[:4]
-    return (
-        frozenset(float(y) for y in nlp.years_said(quote.span, int(year))) if year.isdigit() else frozenset()
-    )
+    day = _day(quote.dated)
+    return frozenset(float(y) for y in nlp.years_said(quote.span, day.year)) if day else frozenset()
 
 
 def _date_line(dated: str) -> tuple[frozenset[str], frozenset[float]]:
     """The month (as a name), the year and the day an ISO date line states ("1987-10-19")."""
-    try:
-        day = datetime.date.fromisoformat(dated)
-    except ValueError:
+    day = _day(dated)
+    if day is None:
         return frozenset(), frozenset()
     return frozenset({nlp.MONTH_ORDER[day.month - 1]}), frozenset({float(day.year), float(day.day)})
+
+
+def _day(dated: str) -> datetime.date | None:
+    """The date of an ISO date line, if it states one."""
+    try:
+        return datetime.date.fromisoformat(dated)
+    except ValueError:
+        return None
 
 
 def coverage(claim: nlp.Span, have: frozenset[str], given: frozenset[str] = frozenset()) -> float:
