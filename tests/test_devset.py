@@ -24,16 +24,18 @@ FRESH3 = DEVSET.with_name("fresh3.json")
 FRESH4 = DEVSET.with_name("fresh4.json")
 FRESH5 = DEVSET.with_name("fresh5.json")
 FRESH6 = DEVSET.with_name("fresh6.json")
+FRESH7 = DEVSET.with_name("fresh7.json")
 # the smallest mix (answerable, unanswerable, conversations) each fresh set was written to
 FRESH_MIX = {"fresh.json": (60, 24, 8), "fresh2.json": (40, 16, 5), "fresh3.json": (42, 20, 6),
-             "fresh4.json": (45, 20, 6), "fresh5.json": (50, 22, 6), "fresh6.json": (55, 24, 6)}  # fmt: skip
+             "fresh4.json": (45, 20, 6), "fresh5.json": (50, 22, 6), "fresh6.json": (55, 24, 6),
+             "fresh7.json": (60, 26, 7)}  # fmt: skip
 ARCHIVE = ROOT.parent / "shared" / "corpora" / "reuters-21578.tar.xz"
 
 
 @pytest.fixture(
     scope="module",
-    params=[DEVSET, FRESH, FRESH2, FRESH3, FRESH4, FRESH5, FRESH6],
-    ids=["devset", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6"],
+    params=[DEVSET, FRESH, FRESH2, FRESH3, FRESH4, FRESH5, FRESH6, FRESH7],
+    ids=["devset", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7"],
 )
 def data(request):
     return {**json.loads(request.param.read_text(encoding="utf-8")), "file": request.param.name}
@@ -80,7 +82,7 @@ def test_set_has_the_required_mix_and_both_halves(data):
 def test_each_fresh_set_uses_no_story_of_an_earlier_set():
     sets = [
         json.loads(path.read_text(encoding="utf-8"))
-        for path in (DEVSET, FRESH, FRESH2, FRESH3, FRESH4, FRESH5, FRESH6)
+        for path in (DEVSET, FRESH, FRESH2, FRESH3, FRESH4, FRESH5, FRESH6, FRESH7)
     ]
 
     def stems(data):
