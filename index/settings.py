@@ -63,6 +63,21 @@ class TrustSettings(BaseModel):
     # of the Reuters set the 1.5B model said so for 32 of 134 questions the evidence answered, and
     # quoting the evidence instead kept refusal at 0.94 while accuracy rose from 0.41 to 0.65
     model_can_refuse: bool = False
+    # the model's yes/no judgement of the window to answer from (qa.stages.judge; LLM backends only):
+    # refuse when its probability that the window does not state the answer is above these, on plain
+    # and on close evidence (1.0 turns a check off). Set on the tuning pool (the tuning half and the
+    # seen sets fresh-fresh5: 356 answerable, 147 unanswerable), qwen2.5-1.5b judging the top window:
+    # the most accurate pair refusing >= 0.85 (0.58 accuracy, against 0.49 for plain evidence alone at
+    # the same refusal); no pair helps at >= 0.90 (docs/QUALITY.md, "Stop 22"). A model's probabilities
+    # mean something only once measured, so only the models in judge_models are asked
+    judge_plain: float = 0.6
+    judge_close: float = 0.4
+    judge_models: Annotated[tuple[str, ...], NoDecode] = ("qwen2.5-1.5b",)  # QA_TRUST__JUDGE_MODELS=a,b
+
+    @field_validator("judge_models", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        return tuple(p.strip() for p in value.split(",") if p.strip()) if isinstance(value, str) else value
 
 
 class RecordFields(BaseModel):

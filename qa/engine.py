@@ -26,7 +26,7 @@ from qa import guard
 from qa import text as nlp
 from qa.contract import Answer, Citation, Event, Turn
 from qa.llm import LLM
-from qa.stages import answerable, draft, evidence, notes, rewrite, verify
+from qa.stages import answerable, draft, evidence, judge, notes, rewrite, verify
 from qa.stages import question as asking
 from qa.stages.retrieve import Passage, Retriever
 
@@ -150,8 +150,15 @@ class Engine:
         asked = asking.read_question(standalone, self.terms())
         ranked = evidence.rank(asked, passages, self.retriever.embed, self.trust)
         decision = answerable.decide(asked, ranked, self.trust)
+        trace: dict[str, Any] = {"passages": [p.source for p in passages]}
+        # only a model whose yes/no judgement was measured (`trust.judge_models`) is asked
+        if decision.answerable and decision.best and self.llm and self.llm.name in self.trust.judge_models:
+            doubt = judge.doubt(self.llm, asked.text, decision.best)
+            trace["judge_doubt"] = None if doubt is None else round(doubt, 3)
+            decision = answerable.judged(decision, doubt, self.trust)
+            timings["judge_ms"] = _ms(t0)
         build = _Build(passages, asked, ranked)
-        trace: dict[str, Any] = {"passages": [p.source for p in passages], "answerable": decision.answerable}
+        trace["answerable"] = decision.answerable
         trace |= {"score": round(decision.score, 4), "reason": decision.reason}
         if (b := decision.best or decision.nearest) is not None:
             trace |= {

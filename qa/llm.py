@@ -9,8 +9,10 @@
 - `scripted`: a test fake that replays answers and records every prompt it saw.
 - `extractive` has no LLM: `make_llm` returns None and the engine quotes sentences instead.
 
-Every backend streams text pieces from `stream(messages, max_tokens)`. Nothing here decides what
-is true: the engine checks everything a model says against the passages.
+Every backend streams text pieces from `stream(messages, max_tokens)`, and may offer
+`judge(messages)`: the probability that its reply starts with "yes", read from its first token's
+log-probabilities (None where a server returns none). Nothing here decides what is true: the engine
+checks everything a model says against the passages.
 """
 
 from __future__ import annotations
@@ -31,6 +33,11 @@ class LLM(Protocol):
     name: str
 
     def stream(self, messages: Messages, max_tokens: int) -> Iterator[str]: ...
+
+
+def yes_probability(candidates: Iterator[tuple[str, float]]) -> float:
+    """The probability mass of first tokens that start a "yes", from (token text, probability) pairs."""
+    return min(1.0, sum(p for token, p in candidates if token.strip().lower().startswith("yes")))
 
 
 class LocalLLM:
@@ -78,13 +85,37 @@ class LocalLLM:
                 if text:
                     yield text
 
+    def judge(self, messages: Messages) -> float:
+        """P(the reply starts with "yes"), from the logits of its first token (one token generated)."""
+        import numpy as np
+        from llama_cpp import LogitsProcessorList
+
+        model = self._model()
+        first: list[Any] = []
+
+        def keep(_ids: Any, scores: Any) -> Any:
+            if not first:
+                first.append(np.asarray(scores, dtype=np.float64))
+            return scores
+
+        with self.lock:
+            model.create_chat_completion(
+                messages=messages, max_tokens=1, temperature=0.0, logits_processor=LogitsProcessorList([keep])
+            )
+        p = np.exp(first[0] - first[0].max())
+        p /= p.sum()
+        top = np.argsort(-p)[:30]
+        return yes_probability(
+            (model.detokenize([int(t)]).decode("utf-8", "ignore"), float(p[t])) for t in top
+        )
+
 
 class OpenAICompatibleLLM:
     """Any server that speaks the OpenAI chat API."""
 
     def __init__(self, base_url: str, model: str, api_key: str, timeout: float = 120.0):
         self.name = model
-        self.base_url = base_url
+        self.base_url, self.api_key, self.timeout = base_url, api_key, timeout
         try:
             from llama_index.llms.openai_like import OpenAILike
         except ImportError as e:
@@ -117,15 +148,43 @@ class OpenAICompatibleLLM:
                 "running and QA_OPENAI_BASE_URL / QA_MODEL are right, or use --backend extractive."
             ) from e
 
+    def judge(self, messages: Messages) -> float | None:
+        """P(the reply starts with "yes") from the server's top log-probabilities of the first token;
+        None when the server gives none (the engine then decides without it)."""
+        import math
+
+        import httpx
+
+        body = {"model": self.name, "messages": messages, "max_tokens": 1, "temperature": 0.0}
+        body |= {"logprobs": True, "top_logprobs": 10}
+        try:
+            r = httpx.post(
+                self.base_url.rstrip("/") + "/chat/completions",
+                json=body,
+                headers={"Authorization": f"Bearer {self.api_key}"},
+                timeout=self.timeout,
+            )
+            r.raise_for_status()
+            top = r.json()["choices"][0]["logprobs"]["content"][0]["top_logprobs"]
+            return yes_probability((t["token"], math.exp(t["logprob"])) for t in top)
+        except (httpx.HTTPError, KeyError, IndexError, TypeError, ValueError):
+            return None
+
 
 class ScriptedLLM:
     """Test fake: answers from a list (in turn) or a function of the prompt; records prompts."""
 
     name = "scripted"
 
-    def __init__(self, script: list[str] | Callable[[Messages], str]):
-        self.script = script
+    def __init__(self, script: list[str] | Callable[[Messages], str], judgement: float | None = None):
+        self.script, self.judgement = script, judgement
         self.prompts: list[Messages] = []
+        self.judged: list[Messages] = []
+
+    def judge(self, messages: Messages) -> float | None:
+        """`judgement` as P(yes) (None: no judgement, as a server without log-probabilities)."""
+        self.judged.append(messages)
+        return self.judgement
 
     def stream(self, messages: Messages, max_tokens: int) -> Iterator[str]:
         self.prompts.append(messages)

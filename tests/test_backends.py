@@ -79,6 +79,8 @@ def openai_server(indexed):
             "2048",
             "--n_threads",
             "1",
+            "--logits_all",  # llama-cpp-python's server returns log-probabilities only with this
+            "true",
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -99,6 +101,24 @@ def test_openai_backend_against_a_real_server_on_loopback(indexed, openai_server
     assert answer.timings["total_ms"] >= answer.timings["first_token_ms"] > 0
     assert_grounded(answer)
     assert build_engine(settings).ask("What is the capital of France?").refused
+
+
+def test_both_backends_read_the_same_yes_probability_from_the_same_model(indexed, openai_server):
+    """The judge's probability comes from the model's first-token log-probabilities: in-process and
+    behind a real server, the same model gives the same reading of the same prompt."""
+    from qa.llm import make_llm
+    from qa.stages.judge import SYSTEM
+
+    prompt = [
+        {"role": "system", "content": SYSTEM},
+        {"role": "user", "content": "Passage: The alliance launched Operation 1027.\n\nQuestion: Who "
+         "launched Operation 1027?\n\nDoes the passage state the answer? Reply yes or no."},
+    ]  # fmt: skip
+    local = make_llm(indexed)
+    served = make_llm(indexed.replace(backend="openai", openai_base_url=openai_server, model="smollm2"))
+    here, there = local.judge(prompt), served.judge(prompt)
+    assert here is not None and there is not None
+    assert 0.0 <= here <= 1.0 and abs(here - there) < 0.1, (here, there)
 
 
 def test_openai_backend_with_the_server_down_says_what_to_check(indexed):

@@ -69,7 +69,10 @@ def index_one(root, name, text):
     return settings
 
 
-def engine_with(settings, llm):
+def engine_with(settings, llm, judged=True):
+    """The engine with this LLM; its yes/no judgement is used (as a measured model's) when `judged`."""
+    if judged and llm is not None:
+        settings = settings.replace(trust={**settings.trust.model_dump(), "judge_models": (llm.name,)})
     return Engine(settings, Retriever(Store(settings), make_embedder(settings)), llm)
 
 
@@ -114,6 +117,47 @@ def test_a_model_sentence_that_swaps_the_company_is_removed(indexed):
     answer = engine_with(indexed, llm).ask("What was Halvorsen Marine's fourth-quarter pre-tax loss?")
     assert "Kestrel" not in answer.answer.split("\n\n")[0]
     assert any("Kestrel" in s for s in answer.removed_sentences)
+
+
+def test_a_window_the_model_judges_unanswering_is_refused_before_any_draft(indexed):
+    """The evidence answers, but the model reads the window and says no (P(yes) = 0.05): the
+    question is refused with the closest passages, and no answer is drafted."""
+    question = "What was Halvorsen Marine's fourth-quarter pre-tax loss?"
+    llm = ScriptedLLM(
+        ["Halvorsen Marine had a fourth-quarter pre-tax loss of 470 mln dlrs [1]."], judgement=0.05
+    )
+    answer = engine_with(indexed, llm).ask(question)
+    assert answer.refused and "470" not in answer.answer
+    assert len(llm.judged) == 1 and llm.prompts == []  # judged once, never drafted
+    judged = llm.judged[0][1]["content"]
+    assert question in judged and "470 mln dlrs" in judged  # the question and the window it judged
+    assert any("does not seem to state the answer" in note for note in answer.notes)
+
+
+def test_a_window_the_model_judges_answering_is_answered(indexed):
+    llm = ScriptedLLM(
+        ["Halvorsen Marine had a fourth-quarter pre-tax loss of 470 mln dlrs [1]."], judgement=0.9
+    )
+    answer = engine_with(indexed, llm).ask("What was Halvorsen Marine's fourth-quarter pre-tax loss?")
+    assert not answer.refused and "470 mln dlrs" in answer.answer
+    assert "judge_ms" in answer.timings and len(llm.judged) == 1
+
+
+def test_a_model_that_cannot_judge_leaves_the_decision_to_the_evidence(indexed):
+    llm = ScriptedLLM(
+        ["Halvorsen Marine had a fourth-quarter pre-tax loss of 470 mln dlrs [1]."], judgement=None
+    )
+    answer = engine_with(indexed, llm).ask("What was Halvorsen Marine's fourth-quarter pre-tax loss?")
+    assert not answer.refused and "470 mln dlrs" in answer.answer
+
+
+def test_a_model_whose_judgement_was_never_measured_is_not_asked(indexed):
+    said = "Halvorsen Marine had a fourth-quarter pre-tax loss of 470 mln dlrs [1]."
+    llm = ScriptedLLM([said], judgement=0.05)
+    question = "What was Halvorsen Marine's fourth-quarter pre-tax loss?"
+    answer = engine_with(indexed, llm, judged=False).ask(question)
+    assert not answer.refused and "470 mln dlrs" in answer.answer
+    assert llm.judged == []
 
 
 def test_off_topic_question_is_refused_without_asking_the_model(indexed):

@@ -15,11 +15,17 @@ cannot tell a paraphrase from an opposite ("buy" and "sell" are close neighbours
 evidence is answered only through a model whose sentence then passes every check of `verify`
 (names, numbers, dates in its quote); without a model it is refused.
 
-It does not look at what a model says; a model may still refuse (see the engine).
+Where a model is at hand, `judged` adds its yes/no reading of that window (`qa.stages.judge`):
+the probability that the window does not state the answer must stay under `judge_plain` on plain
+evidence and under `judge_close` on close evidence, or the question is refused before any answer
+is drafted. Both were set on the tuning half (docs/QUALITY.md, "Stop 22").
+
+It does not look at what a model writes; a model may still refuse (see the engine).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from index.settings import TrustSettings
@@ -63,6 +69,20 @@ def decide(question: Question, ranked: list[Window], trust: TrustSettings) -> De
         why += ", and no answer drawn from the closest could be checked"
         return Decision(True, best, score, why, nearest, tentative=True)
     return Decision(True, best, score, "", nearest)
+
+
+def judged(decision: Decision, doubt: float | None, trust: TrustSettings) -> Decision:
+    """The decision once the model has judged its window (`doubt`: the probability that it does not
+    state the answer; None when no model could say)."""
+    if not decision.answerable or doubt is None:
+        return decision
+    limit = trust.judge_close if decision.tentative else trust.judge_plain
+    if doubt <= limit:
+        return decision
+    why = "the closest passage does not seem to state the answer" + (
+        f" ({decision.reason})" if decision.reason else ""
+    )
+    return dataclasses.replace(decision, answerable=False, reason=why, nearest=decision.best, best=None)
 
 
 def evidence_score(window: Window, trust: TrustSettings) -> float:
