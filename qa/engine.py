@@ -1,8 +1,10 @@
 """The answering engine: it wires the stages of `qa.stages` and holds no rule of its own.
 
-    rewrite → retrieve → evidence → answerable → draft (model, or the best window) → verify → notes
+    rewrite → retrieve → evidence → answerable (→ judge) → draft (model, or the best window) → verify → notes
 
-A refusal is decided from evidence before any model is asked. A model's sentences reach the
+A refusal is decided from evidence before any model drafts; where a model whose yes/no judgement
+was measured is at hand, its probability that the chosen window does not state the answer is part
+of that decision (`judge`, `answerable.judged`). A model's sentences reach the
 reader one at a time, each only once `verify` found a quote that supports it; a sentence nothing
 supports is removed (and listed). If no sentence survives, or none offers the kind of answer asked
 for, the best window is quoted instead, unless the model said the articles do not answer and
