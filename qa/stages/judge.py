@@ -1,12 +1,12 @@
 """The model's judgement of the evidence: does the window the decision would answer from state
 the answer at all?
 
-Word lists cannot tell a paraphrase from a near miss ("unveiled a shopping list of 2.6 billion
-dlrs" answers "how much did it put on the purchase list"; "will reduce capacity in two fiber
-operations" does not answer "how large a write-off did it take"). A model reading the window can,
-somewhat. It is asked one yes/no question and only the probability of its first token is read
-(`LLM.judge`): nothing it writes is shown, so it cannot invent anything here. That probability is
-one more piece of evidence for `answerable.judged`, with thresholds set on the tuning half.
+Word lists cannot tell a paraphrase from a near miss ("drew up a buying list worth 40 mln
+crowns" answers "how much did it set aside for purchases"; "will shut two of its mills" does not
+answer "how much did the closures cost it"). A model reading the window can, somewhat. It is asked
+one yes/no question and only the probability of its first token is read (`LLM.judge`): nothing it
+writes is shown, so it cannot invent anything here. That probability is one more piece of evidence
+for `answerable.judged`, with thresholds set on the tuning pool.
 
 It decides nothing itself, and it is not asked where no model is (the extractive backend).
 """
