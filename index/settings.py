@@ -65,14 +65,14 @@ class TrustSettings(BaseModel):
     model_can_refuse: bool = False
     # the model's yes/no judgement of the window to answer from (qa.stages.judge; LLM backends only):
     # refuse when its probability that the window does not state the answer is above these, on plain
-    # and on close evidence (1.0 turns a check off). Set on the tuning pool (the tuning half and the
-    # seen sets fresh-fresh5: 356 answerable, 147 unanswerable), qwen2.5-1.5b judging the top window:
-    # the most accurate pair refusing >= 0.85 (0.58 accuracy, against 0.49 for plain evidence alone at
-    # the same refusal); no pair helps at >= 0.90 (docs/QUALITY.md, "Stop 22"). A model's probabilities
-    # mean something only once measured, so only the models in judge_models are asked
+    # and on close evidence (1.0 turns a check off). Set for qwen2.5-1.5b on a simulation over the
+    # tuning pool (the tuning half and the seen sets fresh-fresh5): the most accurate pair refusing
+    # >= 0.85 there (0.58 against 0.49 for plain evidence alone). End to end on the blind fresh7 set
+    # it cost 8 right answers of 98 for 2 more refusals of 30 (docs/QUALITY.md, "Stop 22"), so no
+    # model is asked by default: only the models named in judge_models (QA_TRUST__JUDGE_MODELS=a,b)
     judge_plain: float = 0.6
     judge_close: float = 0.4
-    judge_models: Annotated[tuple[str, ...], NoDecode] = ("qwen2.5-1.5b",)  # QA_TRUST__JUDGE_MODELS=a,b
+    judge_models: Annotated[tuple[str, ...], NoDecode] = ()
 
     @field_validator("judge_models", mode="before")
     @classmethod

@@ -2,8 +2,8 @@
 
     rewrite → retrieve → evidence → answerable (→ judge) → draft (model, or the best window) → verify → notes
 
-A refusal is decided from evidence before any model drafts; where a model whose yes/no judgement
-was measured is at hand, its probability that the chosen window does not state the answer is part
+A refusal is decided from evidence before any model drafts; where a model is named in
+`trust.judge_models`, its yes/no probability that the chosen window does not state the answer is part
 of that decision (`judge`, `answerable.judged`). A model's sentences reach the
 reader one at a time, each only once `verify` found a quote that supports it; a sentence nothing
 supports is removed (and listed). If no sentence survives, or none offers the kind of answer asked
@@ -153,7 +153,7 @@ class Engine:
         ranked = evidence.rank(asked, passages, self.retriever.embed, self.trust)
         decision = answerable.decide(asked, ranked, self.trust)
         trace: dict[str, Any] = {"passages": [p.source for p in passages]}
-        # only a model whose yes/no judgement was measured (`trust.judge_models`) is asked
+        # only a model named in `trust.judge_models` (none by default: docs/QUALITY.md) is asked
         if decision.answerable and decision.best and self.llm and self.llm.name in self.trust.judge_models:
             doubt = judge.doubt(self.llm, asked.text, decision.best)
             trace["judge_doubt"] = None if doubt is None else round(doubt, 3)
