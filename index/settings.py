@@ -22,6 +22,13 @@ BACKENDS = ("local", "openai", "extractive", "scripted")
 EMBEDDERS = ("minilm", "hash")
 
 
+def comma_list(value: Any) -> Any:
+    """A comma list from the environment ("a, b") as a tuple of its parts; anything else as it is."""
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    return value
+
+
 class TrustSettings(BaseModel):
     """Thresholds of the trust layer: ranking evidence, deciding to answer, checking support.
 
@@ -77,7 +84,7 @@ class TrustSettings(BaseModel):
     @field_validator("judge_models", mode="before")
     @classmethod
     def _comma_list(cls, value: Any) -> Any:
-        return tuple(p.strip() for p in value.split(",") if p.strip()) if isinstance(value, str) else value
+        return comma_list(value)
 
 
 class RecordFields(BaseModel):
@@ -103,9 +110,7 @@ class RecordFields(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _comma_list(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return tuple(part.strip() for part in value.split(",") if part.strip())
-        return value
+        return comma_list(value)
 
 
 class DuplicateSettings(BaseModel):
@@ -194,9 +199,7 @@ class Settings(BaseSettings):
     @field_validator("allowed_origins", "public_origins", "allowed_hosts", "scripted_answers", mode="before")
     @classmethod
     def _comma_list(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return tuple(part.strip() for part in value.split(",") if part.strip())
-        return value
+        return comma_list(value)
 
     @field_validator("chroma_url", "api_token", "embed_url", mode="before")
     @classmethod

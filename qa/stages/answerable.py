@@ -15,10 +15,10 @@ cannot tell a paraphrase from an opposite ("buy" and "sell" are close neighbours
 evidence is answered only through a model whose sentence then passes every check of `verify`
 (names, numbers, dates in its quote); without a model it is refused.
 
-Where a model is at hand, `judged` adds its yes/no reading of that window (`qa.stages.judge`):
-the probability that the window does not state the answer must stay under `judge_plain` on plain
-evidence and under `judge_close` on close evidence, or the question is refused before any answer
-is drafted. Both were set on the tuning pool (docs/QUALITY.md, "Stop 22").
+Where a model named in `trust.judge_models` is at hand (none by default), `judged` adds its
+yes/no reading of that window (`qa.stages.judge`): the probability that the window does not state
+the answer must stay under `judge_plain` on plain evidence and under `judge_close` on close
+evidence, or the question is refused before any answer is drafted. Both were set on the tuning pool (docs/QUALITY.md, "Stop 22").
 
 It does not look at what a model writes; a model may still refuse (see the engine).
 """
