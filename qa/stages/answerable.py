@@ -18,7 +18,8 @@ evidence is answered only through a model whose sentence then passes every check
 Where a model named in `trust.judge_models` is at hand (none by default), `judged` adds its
 yes/no reading of that window (`qa.stages.judge`): the probability that the window does not state
 the answer must stay under `judge_plain` on plain evidence and under `judge_close` on close
-evidence, or the question is refused before any answer is drafted. Both were set on the tuning pool (docs/QUALITY.md, "Stop 22").
+evidence, or the question is refused before any answer is drafted. Both were set on the tuning
+pool (docs/QUALITY.md, "Stop 22").
 
 It does not look at what a model writes; a model may still refuse (see the engine).
 """
