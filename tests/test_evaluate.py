@@ -138,3 +138,6 @@ def test_the_ungrounded_check_reads_the_date_line_and_nothing_else():
     assert said("Orvik Foods will pay 250 mln crowns [1].") == ["250"]
     assert said("Orvik Foods' offer is 230 mln crowns; Orvik's bid stands [1].") == []  # possessives
     assert said("The offer by Halden's unit is 230 mln crowns [1].") == ["Halden's"]
+    assert said("Orvik Foods will pay 230 mln crowns for OF4000 lines [1].") == ["4000", "OF4000"]
+    cite = dataclasses.replace(cite, quote="Orvik Foods will pay 230 mln crowns for OF4000 lines.")
+    assert said("Orvik Foods will pay 230 mln crowns for OF4000 lines [1].") == []  # a model number

@@ -26,7 +26,8 @@ GATED = ("answer_accuracy", "citation_validity", "refusal_rate", "followup_accur
 
 
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
-_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z]+(?:[-'][A-Za-z]+)?")
+# a model number is one name ("PW4000"), not the name "PW"
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z]+[a-zA-Z0-9]*(?:[-'][A-Za-z]+)?")
 _NOT_NAMES = {"The", "I", "A", "An", "In", "On", "It", "He", "She", "They", "Its", "This", "That"}
 
 
