@@ -18,7 +18,7 @@ from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, Setting
 
 from index.errors import BadInputError
 
-BACKENDS = ("local", "openai", "extractive", "scripted")
+BACKENDS = ("local", "openai", "extractive")
 EMBEDDERS = ("minilm", "hash")
 
 
@@ -190,13 +190,12 @@ class Settings(BaseSettings):
     # when one answer holds it well past this.
     answer_timeout_s: float = 60.0
     max_body_bytes: int = 1_000_000  # a 1000-character question and 20 turns of history fit 4x over
-    scripted_answers: Annotated[tuple[str, ...], NoDecode] = ()
 
     @classmethod
     def settings_customise_sources(cls, settings_cls: Any, init_settings: Any, *_: Any, **__: Any) -> Any:
         return (init_settings,)  # the environment is read by `from_env` only, never implicitly
 
-    @field_validator("allowed_origins", "public_origins", "allowed_hosts", "scripted_answers", mode="before")
+    @field_validator("allowed_origins", "public_origins", "allowed_hosts", mode="before")
     @classmethod
     def _comma_list(cls, value: Any) -> Any:
         return comma_list(value)

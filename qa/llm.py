@@ -6,7 +6,6 @@
   the user message are not read again on the next question (llama.cpp's prefix reuse).
 - `openai`: any OpenAI-compatible server (llama.cpp server, Ollama, vLLM, OpenAI) via
   llama-index's `OpenAILike`, by base URL and model name.
-- `scripted`: a test fake that replays answers and records every prompt it saw.
 - `extractive` has no LLM: `make_llm` returns None and the engine quotes sentences instead.
 
 Every backend streams text pieces from `stream(messages, max_tokens)`, and may offer
@@ -18,7 +17,7 @@ checks everything a model says against the passages.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Protocol
 
 from index.errors import BadInputError, ModelUnavailableError
@@ -171,31 +170,6 @@ class OpenAICompatibleLLM:
             return None
 
 
-class ScriptedLLM:
-    """Test fake: answers from a list (in turn) or a function of the prompt; records prompts."""
-
-    name = "scripted"
-
-    def __init__(self, script: list[str] | Callable[[Messages], str], judgement: float | None = None):
-        self.script, self.judgement = script, judgement
-        self.prompts: list[Messages] = []
-        self.judged: list[Messages] = []
-
-    def judge(self, messages: Messages) -> float | None:
-        """`judgement` as P(yes) (None: no judgement, as a server without log-probabilities)."""
-        self.judged.append(messages)
-        return self.judgement
-
-    def stream(self, messages: Messages, max_tokens: int) -> Iterator[str]:
-        self.prompts.append(messages)
-        if callable(self.script):
-            text = self.script(messages)
-        else:
-            text = self.script[(len(self.prompts) - 1) % len(self.script)]
-        for word in text.split(" "):
-            yield word + " "
-
-
 def make_llm(settings: Settings) -> LLM | None:
     match settings.backend:
         case "local":
@@ -205,8 +179,6 @@ def make_llm(settings: Settings) -> LLM | None:
             return LocalLLM(str(path), settings.model, settings.threads)
         case "openai":
             return OpenAICompatibleLLM(settings.openai_base_url, settings.model, settings.openai_api_key)
-        case "scripted":
-            return ScriptedLLM(list(settings.scripted_answers) or ["NOT IN ARTICLES"])
         case "extractive":
             return None
         case other:

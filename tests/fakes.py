@@ -1,16 +1,43 @@
-"""Fakes for the web tests: an engine that blocks until told (or cancelled), and a slow scripted
-LLM for the real `Engine`, both recording what happened to them. Every wait is bounded."""
+"""Fakes for fast tests: a scripted LLM that replays answers (and its slow variant for the web
+tests), and an engine that blocks until told (or cancelled), all recording what happened to them.
+Every wait is bounded."""
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Iterator
 
 from index.errors import CancelledError
 from qa.contract import Answer, Event
-from qa.llm import ScriptedLLM
+from qa.llm import Messages
 
 LONG_ANSWER = " ".join(["The Three Brotherhood Alliance launched Operation 1027 [1]."] * 40)
+
+
+class ScriptedLLM:
+    """Test fake: answers from a list (in turn) or a function of the prompt; records prompts."""
+
+    name = "scripted"
+
+    def __init__(self, script: list[str] | Callable[[Messages], str], judgement: float | None = None):
+        self.script, self.judgement = script, judgement
+        self.prompts: list[Messages] = []
+        self.judged: list[Messages] = []
+
+    def judge(self, messages: Messages) -> float | None:
+        """`judgement` as P(yes) (None: no judgement, as a server without log-probabilities)."""
+        self.judged.append(messages)
+        return self.judgement
+
+    def stream(self, messages: Messages, max_tokens: int) -> Iterator[str]:
+        self.prompts.append(messages)
+        if callable(self.script):
+            text = self.script(messages)
+        else:
+            text = self.script[(len(self.prompts) - 1) % len(self.script)]
+        for word in text.split(" "):
+            yield word + " "
 
 
 class BlockingEngine:

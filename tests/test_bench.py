@@ -12,10 +12,10 @@ from index.embedding import HashingEmbedder
 from index.ingest import run_index
 from index.settings import Settings
 from index.store import Store
-from qa.llm import ScriptedLLM
 from qa.measure import baseline, bench, corpus, report
 from qa.measure.devset import load_items
 from tests.conftest import SEEDS
+from tests.fakes import ScriptedLLM
 
 ANSWER = "The Three Brotherhood Alliance launched Operation 1027 [1]."
 
@@ -54,14 +54,12 @@ def test_pick_items_keeps_the_mix_and_skips_conversations() -> None:
 
 
 def test_bench_run_writes_report_and_plot(tmp_path: Path) -> None:
-    settings = Settings(
-        data_dir=tmp_path / "data", embedder="hash", backend="scripted", scripted_answers=(ANSWER,)
-    )
+    settings = Settings(data_dir=tmp_path / "data", embedder="hash", backend="openai")  # a model, not local
     options = bench.Options(
         sizes=(150, 300), queries=8, warmup=2, eval_items=3, cold_backends=("local", "extractive"),
         query_embedder="hash", workdir=tmp_path, surfaces=0,
     )  # fmt: skip
-    result = bench.run(settings, options)
+    result = bench.run(settings, options, llm=ScriptedLLM([ANSWER]))
     out, png = tmp_path / "docs" / "BENCHMARKS.md", tmp_path / "docs" / "bench.png"
     report.write(result, out, png)
     text = out.read_text()
@@ -91,7 +89,7 @@ def test_run_measured_reports_status_peak_memory_and_time_limit() -> None:
 def test_bench_with_a_real_small_model(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "data", embedder="minilm", backend="local", model="smollm2-135m")
     options = bench.Options(sizes=(200,), queries=8, warmup=2, eval_items=2, workdir=tmp_path)
-    result = bench.run(settings, options)
+    result = bench.run(settings, options, llm=ScriptedLLM([ANSWER]))
     assert result.ingest[0].embedder == "minilm" and len(result.items) == 2
     assert [c.backend for c in result.cold] == ["local", "extractive"]
     assert all(c.seconds > 0 for c in result.cold)

@@ -16,12 +16,12 @@ from index.store import Store
 from qa import text as nlp
 from qa.contract import Turn
 from qa.engine import Engine, build_engine
-from qa.llm import ScriptedLLM
 from qa.measure.scores import ungrounded
 from qa.stages import draft, evidence, rewrite
 from qa.stages.retrieve import Passage, Retriever
 
 from .conftest import SEEDS
+from .fakes import ScriptedLLM
 
 ARTICLES = {
     "halvorsen.txt": """Halvorsen Marine Posts Fourth-Quarter Loss

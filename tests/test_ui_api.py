@@ -227,8 +227,9 @@ def test_stream_sends_the_verified_quote_before_the_model_answer(served):
     from index.embedding import HashingEmbedder
     from index.store import Store
     from qa.engine import Engine
-    from qa.llm import ScriptedLLM
     from qa.stages.retrieve import Retriever
+
+    from .fakes import ScriptedLLM
 
     llm = ScriptedLLM(["The Three Brotherhood Alliance launched Operation 1027 [1]."])
     engine = Engine(served, Retriever(Store(served), HashingEmbedder()), llm)

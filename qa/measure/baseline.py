@@ -154,16 +154,20 @@ def _spread(items: list[Any], n: int) -> list[Any]:
     return [items[int(i * len(items) / n)] for i in range(n)] if n > 0 else []
 
 
-def compare_answers(settings: Settings, items: list[Any], seeds: Path | None = None) -> list[ItemRun]:
-    """Each item through our engine and through the baseline query engine, same embedder and LLM,
-    over the index of `settings` (after indexing `seeds` into it, when given)."""
+def compare_answers(
+    settings: Settings, items: list[Any], seeds: Path | None = None, llm: LLM | None = None
+) -> list[ItemRun]:
+    """Each item through our engine and through the baseline query engine, same embedder and LLM
+    (the settings' backend unless `llm` is given), over the index of `settings` (after indexing
+    `seeds` into it, when given)."""
     from index.embedding import make_embedder
     from index.ingest import run_index
     from qa.engine import Engine
     from qa.llm import make_llm
     from qa.stages.retrieve import Retriever
 
-    store, embedder, llm = Store(settings), make_embedder(settings), make_llm(settings)
+    store, embedder = Store(settings), make_embedder(settings)
+    llm = llm or make_llm(settings)
     if seeds is not None:
         run_index(store, embedder, [str(seeds)], settings.chunk_tokens)
     engine = Engine(settings, Retriever(store, embedder), llm)

@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from index.settings import Settings
+from qa.llm import LLM
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"
@@ -307,8 +308,9 @@ def model_load_seconds(settings: Settings) -> float:
 
 
 # ----- the whole run ------------------------------------------------------------------------------
-def run(settings: Settings, options: Options, say: Say = lambda s: None) -> Report:
-    """Every measurement above, in order; `say` gets one line per step (progress)."""
+def run(settings: Settings, options: Options, say: Say = lambda s: None, llm: LLM | None = None) -> Report:
+    """Every measurement above, in order; `say` gets one line per step (progress). `llm` answers
+    instead of the settings' backend (tests pass a fake)."""
     import resource
     from datetime import UTC, datetime
 
@@ -322,7 +324,7 @@ def run(settings: Settings, options: Options, say: Say = lambda s: None) -> Repo
     )  # fmt: skip
     report.load["start"] = os.getloadavg()
     with tempfile.TemporaryDirectory(dir=options.workdir) as tmp:
-        _answers(settings, options, Path(tmp), report, say)  # first: a model problem shows early
+        _answers(settings, options, Path(tmp), report, say, llm)  # first: a model problem shows early
         if options.archive is not None:
             from qa.measure import archive
 
@@ -371,7 +373,9 @@ def _sample_texts(sentences: list[str], n: int, seed: int) -> list[str]:
     return [" ".join(rng.sample(sentences, 5)) for _ in range(n)]
 
 
-def _answers(settings: Settings, options: Options, tmp: Path, report: Report, say: Say) -> None:
+def _answers(
+    settings: Settings, options: Options, tmp: Path, report: Report, say: Say, llm: LLM | None
+) -> None:
     from qa.measure.baseline import compare_answers, follow_up_times, pick_items
     from qa.measure.devset import load_items
 
@@ -383,13 +387,13 @@ def _answers(settings: Settings, options: Options, tmp: Path, report: Report, sa
 
             every = load_items(options.questions, options.split)
             indexed = eval_index(answer.replace(data_dir=settings.data_dir), options.corpus)
-            report.items = compare_answers(indexed, pick_items(every, options.eval_items))
+            report.items = compare_answers(indexed, pick_items(every, options.eval_items), llm=llm)
             convs = [i for i in every if i.turns][: options.conversations]
             report.followup_ms = follow_up_times(indexed, convs)
             cold_settings, asked_items = indexed, every
         else:
             indexed = answer
-            report.items = compare_answers(answer, pick_items(load_items(), options.eval_items), SEEDS)
+            report.items = compare_answers(answer, pick_items(load_items(), options.eval_items), SEEDS, llm)
         if options.surfaces:
             from qa.measure import surfaces
 
