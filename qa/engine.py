@@ -34,6 +34,7 @@ from qa.stages.retrieve import Passage, Retriever
 
 MAX_QUESTION_CHARS = 1000
 REFUSAL = "The articles don't say. The closest passages are listed below."
+NOTHING_FOUND = "The articles don't say: no passage was found."
 
 
 @dataclass
@@ -152,6 +153,8 @@ class Engine:
         asked = asking.read_question(standalone, self.terms())
         ranked = evidence.rank(asked, passages, self.retriever.embed, self.trust)
         decision = answerable.decide(asked, ranked, self.trust)
+        if not passages and (since or until):  # nothing to search, not nothing said
+            decision = dataclasses.replace(decision, reason=undated_reason(since, until))
         trace: dict[str, Any] = {"passages": [p.source for p in passages]}
         # only a model named in `trust.judge_models` (none by default: docs/QUALITY.md) is asked
         if decision.answerable and decision.best and self.llm and self.llm.name in self.trust.judge_models:
@@ -331,7 +334,8 @@ class Engine:
                 for i, p in enumerate(build.passages[:3])
             ]
             why = (f"Not answered: {decision.reason}.",) if decision.reason else ()
-            return Answer(question, rewritten, REFUSAL, True, tuple(closest), self.model_name, timings,
+            refusal = REFUSAL if closest else NOTHING_FOUND
+            return Answer(question, rewritten, refusal, True, tuple(closest), self.model_name, timings,
                           tuple(build.removed), why + tuple(flagged))  # fmt: skip
         said = notes.same_story(build.sentences, build.citations)
         said += notes.disagreements(build.citations, build.passages, build.cite) + flagged
@@ -367,6 +371,15 @@ def check_question(question: object) -> str:
             f"The question is {len(question)} characters; keep it under {MAX_QUESTION_CHARS}."
         )
     return question
+
+
+def undated_reason(since: str | None, until: str | None) -> str:
+    """Why a question limited to dates found no passage at all."""
+    if since and until:
+        span = f"between {since} and {until}"
+    else:
+        span = f"on or after {since}" if since else f"on or before {until}"
+    return f"no article is dated {span} (articles without a date are left out when dates are given)"
 
 
 def _ms(t0: float) -> float:

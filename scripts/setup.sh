@@ -56,7 +56,7 @@ case "$mode" in
     install local,openai qwen1.5b
     say "indexing seeds/"
     .venv/bin/qa index seeds/
-    say "serving the chat on http://127.0.0.1:${QA_PORT:-7860} (Ctrl-C to stop)"
+    say "serving the chat on http://127.0.0.1:${QA_PORT:-7860}/chat/ (Ctrl-C to stop)"
     exec .venv/bin/qa serve
     ;;
   test)

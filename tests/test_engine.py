@@ -412,6 +412,9 @@ def test_dates_narrow_the_articles_an_answer_may_use(indexed):
     question = "What was Halvorsen Marine's fourth-quarter pre-tax loss?"
     assert not engine.ask(question, until="1991-03-12").refused  # the article is dated 12-MAR-1991
     assert engine.ask(question, since="1991-03-13").refused
+    none = engine.ask(question, since="2030-01-01")  # no article at all: said so, not "not said"
+    assert none.refused and none.citations == () and "no passage was found" in none.answer
+    assert "no article is dated on or after 2030-01-01" in none.notes[0]
     with pytest.raises(BadInputError, match="YYYY-MM-DD"):
         engine.ask(question, since="12 March")
 

@@ -110,6 +110,8 @@ def test_bad_requests_get_4xx_with_a_message_and_the_server_lives_on(client, pay
 def test_not_json_at_all_is_a_4xx(client):
     r = client.post("/api/ask", content=b"\xff{not json", headers={"content-type": "application/json"})
     assert r.status_code == 400 and "Send JSON like" in r.json()["error"]
+    r = client.post("/api/ask", content=b"{not json", headers={"content-type": "application/json"})
+    assert r.status_code == 400 and r.json()["error"].startswith("Bad request: the body is not valid JSON.")
 
 
 def test_cors_headers_only_for_allowed_origins_and_others_are_refused(client):

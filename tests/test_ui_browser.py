@@ -92,6 +92,8 @@ def test_chat_page_says_not_in_the_articles(browser, app_url):
         page.locator("#qa-question textarea").fill("Who won the 2022 World Cup?")
         page.locator("#qa-question textarea").press("Enter")
         page.locator("#qa-chat").get_by_text("Not in the articles").wait_for(timeout=30_000)
+        said = page.locator("#qa-chat").inner_text()
+        assert "The closest passages are listed below" in said and "The articles don't say" not in said
         assert "Closest passages" in page.locator("#qa-sources").inner_text()
         assert outside == []
 

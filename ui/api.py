@@ -273,6 +273,8 @@ async def _invalid(request: Request, exc: Exception) -> JSONResponse:
     kinds = {e["type"] for e in errors}
     status = 400 if kinds & {"json_invalid", "string_unicode"} else 422
     message = "Bad request: " + "; ".join(parts) + f". {EXAMPLE}"
+    if "json_invalid" in kinds:  # its location is a byte offset, meaningless to the sender
+        message = f"Bad request: the body is not valid JSON. {EXAMPLE}"
     if "string_unicode" in kinds:
         message = NOT_TEXT
     return JSONResponse({"error": message, "detail": detail}, status_code=status)

@@ -23,9 +23,11 @@ def text(value: str) -> str:
 
 
 def answer_html(answer: Answer) -> str:
-    """The chat bubble: the answer text, or a clear "not in the articles" state."""
+    """The chat bubble: the answer text, or a clear "not in the articles" state (which stands for
+    the refusal's first sentence, "The articles don't say.", rather than repeating it)."""
     if answer.refused:
-        return f"{NOT_IN_ARTICLES} {text(answer.answer)}"
+        rest = answer.answer.partition(". ")[2] or answer.answer
+        return f"{NOT_IN_ARTICLES} {text(rest)}"
     return text(answer.answer)
 
 

@@ -135,6 +135,8 @@ def _print_answer(
     main_text = answer.answer.split("\n\n")[0]
     if not stream or answer.refused:
         click.echo(("\n" if streamed else "") + answer.answer)
+        if answer.refused and answer.notes:  # why: nothing said, or nothing to search
+            click.echo("\n".join(answer.notes))
     elif main_text != streamed.strip():  # the engine replaced the model's draft
         click.echo(f"\n\n(revised, quoting the articles) {answer.answer}")
     elif answer.notes:
@@ -144,6 +146,8 @@ def _print_answer(
 
 
 def render_sources(answer: Any) -> str:
+    if not answer.citations:
+        return ""
     head = "Closest passages (they do not answer the question):" if answer.refused else "Sources:"
     lines = ["", head]
     for c in answer.citations:
@@ -154,5 +158,7 @@ def render_sources(answer: Any) -> str:
         where = f"{c.origin} (saved text {c.source})" if converted else c.source
         lines.append(f"[{c.n}] {c.title}{when} — {where}:{c.start}-{c.end}{flag}")
         quote = " ".join(c.quote.split())
-        lines.append(f'    "{quote if len(quote) <= 400 else quote[:400] + "…"}"')
+        quote = quote if len(quote) <= 400 else quote[:400] + "…"
+        # a quote that opens with the article's own quotation mark is not wrapped in another
+        lines.append(f"    {quote}" if quote[:1] in '"“' else f'    "{quote}"')
     return "\n".join(lines)

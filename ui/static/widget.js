@@ -45,7 +45,10 @@
   function finish(turn, answer) {
     turn.quote.textContent = "";
     turn.box.classList.toggle("qaw-refused", answer.refused);
-    turn.answer.textContent = answer.refused ? "Not in the articles. " + answer.answer : answer.answer;
+    // a refusal's headline stands for its first sentence ("The articles don't say.")
+    turn.answer.textContent = answer.refused
+      ? "Not in the articles. " + (answer.answer.split(". ").slice(1).join(". ") || answer.answer)
+      : answer.answer;
     answer.citations.forEach((c) => turn.box.append(citation(c, answer.refused)));
     history.push({ question: answer.question, answer: answer.answer });
     if (history.length > 10) history.shift();
