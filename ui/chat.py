@@ -37,6 +37,7 @@ def build_chat(gate: Gate, settings: Settings) -> gr.Blocks:
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(
                     label="Chat",
+                    show_label=False,  # its floating label covered the top message once scrolled
                     height=420,
                     elem_id="qa-chat",
                     buttons=["copy"],
@@ -52,7 +53,7 @@ def build_chat(gate: Gate, settings: Settings) -> gr.Blocks:
                 )
                 with gr.Row():
                     send = gr.Button("Ask", variant="primary", elem_id="qa-send")
-                    stop = gr.Button("Stop", variant="stop", elem_id="qa-stop")
+                    stop = gr.Button("Stop", variant="secondary", elem_id="qa-stop")  # not red while idle
                     clear = gr.Button("New conversation", elem_id="qa-clear")
                 with gr.Accordion("Only articles dated…", open=False, elem_classes=["qa-dates"]), gr.Row():
                     since = gr.Textbox("", label="from (YYYY-MM-DD)", elem_id="qa-since", max_length=10)

@@ -101,6 +101,7 @@ CSS = """
 .qa-passage mark { background: #fef08a; color: #111827; padding: 0 .1em; border-radius: 2px; }
 .qa-src { font-size: .75em; color: var(--body-text-color-subdued); margin-top: .3em; font-family: monospace; }
 .qa-refused h4 { color: #92400e; }
+.qa-refused .qa-passage mark { background: #e5e7eb; }  /* a closest passage supports nothing */
 .qa-error { color: #991b1b; }
 .qa-quote { border-left: 3px solid var(--color-accent); padding: .2em .7em; margin-bottom: .4em; }
 .qa-quote-label { font-size: .8em; color: var(--body-text-color-subdued); }
