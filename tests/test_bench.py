@@ -89,7 +89,7 @@ def test_run_measured_reports_status_peak_memory_and_time_limit() -> None:
 def test_bench_with_a_real_small_model(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "data", embedder="minilm", backend="local", model="smollm2-135m")
     options = bench.Options(sizes=(200,), queries=8, warmup=2, eval_items=2, workdir=tmp_path)
-    result = bench.run(settings, options, llm=ScriptedLLM([ANSWER]))
+    result = bench.run(settings, options)
     assert result.ingest[0].embedder == "minilm" and len(result.items) == 2
     assert [c.backend for c in result.cold] == ["local", "extractive"]
     assert all(c.seconds > 0 for c in result.cold)
