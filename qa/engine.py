@@ -34,7 +34,8 @@ from qa.stages.retrieve import Passage, Retriever
 
 MAX_QUESTION_CHARS = 1000
 REFUSAL = "The articles don't say. The closest passages are listed below."
-NOTHING_FOUND = "The articles don't say: no passage was found."
+# both start with the sentence the chat's "Not in the articles." headline stands for
+NOTHING_FOUND = "The articles don't say. In the articles searched, no passage was found."
 
 
 @dataclass
