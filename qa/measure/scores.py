@@ -26,7 +26,7 @@ GATED = ("answer_accuracy", "citation_validity", "refusal_rate", "followup_accur
 
 
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
-# a model number is one name ("PW4000"), not the name "PW"
+# a model number is one name ("XR200"), not the name "XR"
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z]+[a-zA-Z0-9]*(?:[-'][A-Za-z]+)?")
 _NOT_NAMES = {"The", "I", "A", "An", "In", "On", "It", "He", "She", "They", "Its", "This", "That"}
 
