@@ -41,6 +41,11 @@ def test_a_figure_matches_however_its_unit_is_spelled():
     assert devset.answer_correct(money, "865 million dollars had been used.")
     assert devset.answer_correct(money, "worth 2.4 bln dlrs")
     assert not devset.answer_correct(money, "865 million yen had been used.")
+    assert devset.answer_correct(money, "It earned $865 million [1].")
+    assert devset.answer_correct(money, "worth $ 2.4 billion")
+    assert not devset.answer_correct(money, "It earned $86 million, or 5 mln dlrs.")
+    cents = devset.Item("c", "q", True, answers=("63 cts",))
+    assert devset.answer_correct(cents, "a payment of 63 cents a bushel")
 
 
 def test_another_entity_s_figure_counts_as_trapped_however_it_is_written():

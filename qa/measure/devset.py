@@ -82,7 +82,8 @@ def from_source(item: Item, source: str) -> bool:
 
 def norm(text: str) -> str:
     """Lower case, one space, no citation markers, straight quotes, and one spelling per unit: "37%",
-    "37 percent" and "37 pct" are one answer, as are "865 million dollars" and "865 mln dlrs"."""
+    "37 percent" and "37 pct" are one answer, as are "865 million dollars", "$865 million" and "865 mln
+    dlrs"."""
     text = text.replace("’", "'").replace("“", '"').replace("”", '"').lower()
     text = re.sub(r"\[\d+\]", " ", text)
     for pattern, unit in _UNITS:
@@ -95,6 +96,9 @@ _UNITS = [
     (re.compile(r"\bmillion\b"), "mln"),
     (re.compile(r"\bbln\b"), "billion"),
     (re.compile(r"\bdollars\b"), "dlrs"),
+    (re.compile(r"\bcents\b"), "cts"),
+    # "$1.8 million" is "1.8 mln dlrs" (after "million" became "mln")
+    (re.compile(r"\$\s?(\d+(?:,\d{3})*(?:\.\d+)?(?: (?:mln|billion|trillion)\b)?)"), r"\1 dlrs"),
 ]
 
 
