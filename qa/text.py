@@ -516,6 +516,12 @@ def _pipeline() -> Any:
                 "install` or `pip install -r requirements/models-nlp.txt`."
             ) from e
         nlp.enable_pipe("senter")
+        # a price in pence is written on its number ("829p"): one token would hide the number, and
+        # "p." ending a sentence ("rose 5p.") is a unit and a full stop, not an abbreviation
+        tokenizer: Any = nlp.tokenizer
+        suffixes = [*(nlp.Defaults.suffixes or ()), r"(?<=[0-9])p"]
+        tokenizer.suffix_search = spacy.util.compile_suffix_regex(suffixes).search
+        tokenizer.rules = {k: v for k, v in tokenizer.rules.items() if k != "p."}
         _nlp = nlp
     return _nlp
 

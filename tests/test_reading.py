@@ -278,6 +278,28 @@ def test_an_amount_of_something_else_is_no_answer(question, sentence, answers):
 @pytest.mark.parametrize(
     ("sentence", "answers"),
     [
+        ("The terms value each Lintar share at 829p.", True),  # pence, written on the number
+        ("The terms value each Lintar share at 829 pence.", True),
+        ("The terms value each Lintar share at 829.", False),
+        ("Lintar shares rose 5p. The index fell 3 pct.", True),
+    ],
+)
+def test_a_price_in_pence_is_an_amount_of_money(sentence, answers):
+    question = read_question("At what price per share did Aldmore Bank offer for Lintar Graphics?", TERMS)
+    assert typed(question, nlp.analyse(sentence).whole) is answers
+
+
+def test_a_sentence_ends_after_a_price_in_pence():
+    analysis = nlp.analyse("Lintar shares rose 5p. The index fell 3 pct.")
+    assert [analysis.whole.text[s:e] for s, e in analysis.sentences] == [
+        "Lintar shares rose 5p.",
+        "The index fell 3 pct.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "answers"),
+    [
         ("Aldmore bought 2 mln Lintar shares.", True),
         ("Aldmore bought 2 mln dlrs worth of Lintar shares.", False),
         ("Aldmore bought Lintar shares for $2 mln.", False),
