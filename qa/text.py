@@ -350,6 +350,41 @@ def years_named(span: Span, dated: int) -> set[int]:
     return {int(w) for w in written if written_as_year(w)} | years_said(span, dated)
 
 
+def years_of_months(span: Span) -> set[int]:
+    """The years a span writes after a month ("in March 1987", "on March 3, 1987"): a time, not a
+    period as a year standing alone is ("profit in 1987")."""
+    tokens = [t for t in span.tokens() if not t.lower.isspace() and t.lower != ","]
+    out = set()
+    for i, t in enumerate(tokens):
+        if not written_as_year(t.lower):
+            continue
+        before = tokens[max(0, i - 2) : i]
+        if before and before[-1].value is not None and before[-1].value <= 31:
+            before = before[:-1]  # the day of "March 3, 1987"
+        if before and before[-1].lemma in MONTH_NAMES:
+            out.add(int(t.lower))
+    return out
+
+
+# what makes "quarter" or "half" a part of a year ("the first quarter", "latest qtr"), not a share
+_PART_OF_YEAR = frozenset(
+    "first second third fourth 1st 2nd 3rd 4th the this that its latest current last next same previous "
+    "fiscal".split()
+)
+
+
+def parts_of_year(span: Span) -> set[str]:
+    """The parts of a year a span dates by: "quarter 1" for "the first quarter" (or "first-quarter"),
+    "quarter" for "the quarter", "half 2" for "the second half"; "a quarter of its output" is none."""
+    tokens = [t for t in span.tokens() if not t.lower.isspace() and t.lower != "-"]
+    out = set()
+    for before, t in zip(tokens, tokens[1:]):
+        if t.lemma in ("quarter", "half") and before.lower in _PART_OF_YEAR:
+            n = ORDINAL_WORDS.get(before.lower) or (int(before.lower[0]) if before.lower[0].isdigit() else 0)
+            out.add(f"{t.lemma} {n}" if n else t.lemma)
+    return out
+
+
 _RELATIVE_YEARS = {"last": -1, "this": 0, "next": 1}
 
 

@@ -642,6 +642,27 @@ def test_last_year_is_the_year_before_the_article_s(year, in_period):
 
 
 @pytest.mark.parametrize(
+    ("asked", "in_part"),
+    [
+        ("for the whole of 1991", False),  # a year's figure: the quarter's is another period
+        ("in 1991", False),
+        ("in March 1991", True),  # when it was said: the period may be any
+        ("in the first quarter of 1991", True),
+        ("in the fourth quarter of 1991", False),
+        ("in the quarter", True),
+    ],
+)
+def test_a_figure_dated_by_a_quarter_does_not_answer_for_the_year_or_another_quarter(asked, in_part):
+    question = nlp.analyse(f"What net income did Korva report {asked}?").whole
+    years = {int(v) for v in question.values if v >= 1800}
+    whole_year = bool(years - nlp.years_of_months(question))
+    window = nlp.analyse("Korva reported first-quarter net income of 86.2 mln dlrs.").whole
+    assert evidence.in_part(nlp.parts_of_year(question), whole_year, window) is in_part
+    undated = nlp.analyse("Korva reported net income of 86.2 mln dlrs, a quarter of it abroad.").whole
+    assert evidence.in_part(nlp.parts_of_year(question), whole_year, undated)
+
+
+@pytest.mark.parametrize(
     ("asked", "in_month"),
     [("August", False), ("February", True), ("March", True), ("", True)],
 )

@@ -83,13 +83,22 @@ def rank(
     analyses = nlp.analyse_many([p.text for p in passages])
     found = []
     years = {int(v) for v in question.span.values if 1800 <= v <= 2100 and v == int(v)}
+    parts = nlp.parts_of_year(question.span)
+    # a year written alone asks of that whole year ("net income for 1987"); after a month ("said in
+    # March 1987") it says when
+    whole_year = bool(years - nlp.years_of_months(question.span))
     for i, (p, a) in enumerate(zip(passages, analyses)):
         title = nlp.words_of(p.title)
         named = title | article_words(p)  # where the question's names may be
         timely = _timely(years, p, named)
         for s, e in windows(p, a):
             span = a.span(s, e)
-            dated = timely and in_period(years, p, span) and in_month(question.span.months, p, span, a.whole)
+            dated = (
+                timely
+                and in_period(years, p, span)
+                and in_month(question.span.months, p, span, a.whole)
+                and in_part(parts, whole_year, span)
+            )
             sentences = [a.span(x, y) for x, y in a.sentences if s <= x and y <= e]
             oks = [about(question, sentence, a.whole, named) for sentence in sentences]
             typed_ = any(
@@ -139,6 +148,19 @@ def in_period(years: set[int], p: Passage, span: nlp.Span) -> bool:
         return True
     said = nlp.years_named(span, dated)
     return not said or bool(asked & said)
+
+
+def in_part(parts: set[str], whole_year: bool, span: nlp.Span) -> bool:
+    """A window that dates what it says by a part of a year speaks of another period than a question
+    about a whole year ("net income for 1987": "first-quarter net income of 86 mln") or about
+    another part of it (the first quarter: "fourth-quarter net")."""
+    said = nlp.parts_of_year(span)
+    if not said:
+        return True
+    if not parts:
+        return not whole_year
+    asked, told = {x for x in parts if " " in x}, {x for x in said if " " in x}
+    return not (asked and told) or bool(asked & told)
 
 
 def in_month(months: frozenset[str], p: Passage, span: nlp.Span, passage: nlp.Span | None = None) -> bool:
