@@ -221,6 +221,8 @@ def test_by_how_much_asks_in_the_unit_of_what_changed(question, kind):
         ("Which northern border town did Velmar Oil pick for the refinery?", "place"),
         ("Which former finance minister heads Velmar Oil?", "person"),
         ("What did Velmar Oil say about sales?", None),  # "did" opens the clause: no noun asked
+        ("What did Velmar Oil earn in the first quarter of 1990?", "money"),  # as "how much did … earn"
+        ("What did Velmar Oil sell in 1990?", None),
     ],
 )
 def test_words_between_what_and_the_noun_asked_still_ask_it(question, kind):

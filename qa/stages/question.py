@@ -60,7 +60,9 @@ _KINDS = (  # then these, in order of precedence
      r"\bby what (percentage|percent)\b"),
     # "by how much did X raise its capacity": a change, in the unit of what changed
     ("number", rf"\bby how much\b(?!.*\b({_MONEY_NOUNS})\b)"),
+    # "what did Acme earn in 1986" asks for an amount, as "how much did Acme earn" does
     ("money", rf"\bhow much\b.{{0,80}}\b({_MONEY_VERBS})\b|\bhow much (money|cash)\b|\bat what price\b|"
+     r"^\s*what did\b.{0,80}\b(earn|lose)\b|"
      rf"\bwhat {_MODIFIERS}({_MONEY_NOUNS})\b|^\s*what (was|is|were|are|will be)\b.*\b({_MONEY_NOUNS})\b"),
     ("number", rf"\bhow (many|much|far|long|big|large|high|low|often)\b|"
      rf"\bwhat {_MODIFIERS}({_QUANTITY_NOUNS})\b|"
