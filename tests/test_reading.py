@@ -271,24 +271,15 @@ def test_a_verb_before_to_and_a_verb_frames_what_is_asked(question, frame, asked
         ("How much did Lintar Graphics earn in 1990?", "Lintar earned 20 mln dlrs in 1990.", True),
         ("How much did Lintar Graphics earn in 1990?", "Lintar had earnings of 20 mln dlrs.", True),
         ("How much did Aldmore Bank pay for Lintar?", "Its seller will record a gain of 45 mln dlrs.", False),
+        # a price in pence is written on its number
+        ("At what price did Aldmore Bank offer for Lintar?", "It values each Lintar share at 829p.", True),
+        ("At what price did Aldmore Bank offer for Lintar?", "It values each share at 829 pence.", True),
+        ("At what price did Aldmore Bank offer for Lintar?", "It values each Lintar share at 829.", False),
+        ("At what price did Aldmore Bank offer for Lintar?", "Lintar rose 5p. The index fell 3 pct.", True),
     ],
 )
 def test_an_amount_of_something_else_is_no_answer(question, sentence, answers):
     assert typed(read_question(question, TERMS), nlp.analyse(sentence).whole) is answers
-
-
-@pytest.mark.parametrize(
-    ("sentence", "answers"),
-    [
-        ("The terms value each Lintar share at 829p.", True),  # pence, written on the number
-        ("The terms value each Lintar share at 829 pence.", True),
-        ("The terms value each Lintar share at 829.", False),
-        ("Lintar shares rose 5p. The index fell 3 pct.", True),
-    ],
-)
-def test_a_price_in_pence_is_an_amount_of_money(sentence, answers):
-    question = read_question("At what price per share did Aldmore Bank offer for Lintar Graphics?", TERMS)
-    assert typed(question, nlp.analyse(sentence).whole) is answers
 
 
 def test_a_sentence_ends_after_a_price_in_pence():
