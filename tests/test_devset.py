@@ -1,6 +1,6 @@
 """The Reuters development set is checked against its stories: every accepted answer is where the
 item says it is, every trap is a real figure of another entity, and the set has the required mix.
-So are the fresh sets (fresh.json, then fresh2.json to fresh9.json, each when the one
+So are the fresh sets (fresh.json, then fresh2.json to fresh10.json, each when the one
 before had been read): written later, by someone who had not seen the answering code, from stories no earlier
 set uses, to measure on questions nothing was developed on.
 
@@ -18,26 +18,19 @@ from qa.measure.devset import corpus_folder, norm
 from .conftest import ROOT
 
 DEVSET = ROOT / "tests" / "eval" / "reuters" / "questions.json"
-FRESH = DEVSET.with_name("fresh.json")
-FRESH2 = DEVSET.with_name("fresh2.json")
-FRESH3 = DEVSET.with_name("fresh3.json")
-FRESH4 = DEVSET.with_name("fresh4.json")
-FRESH5 = DEVSET.with_name("fresh5.json")
-FRESH6 = DEVSET.with_name("fresh6.json")
-FRESH7 = DEVSET.with_name("fresh7.json")
-FRESH8 = DEVSET.with_name("fresh8.json")
-FRESH9 = DEVSET.with_name("fresh9.json")
-# the smallest mix (answerable, unanswerable, conversations) each fresh set was written to
+# the smallest mix (answerable, unanswerable, conversations) each fresh set was written to, oldest first
 FRESH_MIX = {"fresh.json": (60, 24, 8), "fresh2.json": (40, 16, 5), "fresh3.json": (42, 20, 6),
              "fresh4.json": (45, 20, 6), "fresh5.json": (50, 22, 6), "fresh6.json": (55, 24, 6),
-             "fresh7.json": (60, 26, 7), "fresh8.json": (80, 30, 8), "fresh9.json": (80, 30, 8)}  # fmt: skip
+             "fresh7.json": (60, 26, 7), "fresh8.json": (80, 30, 8), "fresh9.json": (80, 30, 8),
+             "fresh10.json": (95, 35, 9)}  # fmt: skip
+SETS = [DEVSET, *(DEVSET.with_name(name) for name in FRESH_MIX)]
 ARCHIVE = ROOT.parent / "shared" / "corpora" / "reuters-21578.tar.xz"
 
 
 @pytest.fixture(
     scope="module",
-    params=[DEVSET, FRESH, FRESH2, FRESH3, FRESH4, FRESH5, FRESH6, FRESH7, FRESH8, FRESH9],
-    ids=["devset", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8", "fresh9"],
+    params=SETS,
+    ids=["devset", *(name.removesuffix(".json") for name in FRESH_MIX)],
 )
 def data(request):
     return {**json.loads(request.param.read_text(encoding="utf-8")), "file": request.param.name}
@@ -82,10 +75,7 @@ def test_set_has_the_required_mix_and_both_halves(data):
 
 
 def test_each_fresh_set_uses_no_story_of_an_earlier_set():
-    sets = [
-        json.loads(path.read_text(encoding="utf-8"))
-        for path in (DEVSET, FRESH, FRESH2, FRESH3, FRESH4, FRESH5, FRESH6, FRESH7, FRESH8, FRESH9)
-    ]
+    sets = [json.loads(path.read_text(encoding="utf-8")) for path in SETS]
 
     def stems(data):
         found = {s for d in _answerable(data) for s in d["sources"]}
