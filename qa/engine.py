@@ -254,17 +254,14 @@ class Engine:
             yield from self._check(sentence, shown, build)
 
     def _check(self, sentence: str, shown: list[evidence.Window], build: _Build) -> Iterator[Event]:
-        """Keep a drafted sentence only where a quote supports it; renumber its markers. The quote is
-        sought in the passage the sentence cites, then the others shown, then every passage with a
-        window about the question's names: what the model read in one sentence ("It said the gain
-        …") another may state with its names ("Acme said it expects a gain of …")."""
+        """Keep a drafted sentence only where a quote supports it; renumber its markers."""
         sentence = draft.clean(sentence, [build.passages[w.passage].title for w in shown])
         text = draft.strip_markers(sentence)
         claim = nlp.analyse(text).whole
         if not verify.says_something(claim, build.question.span):
             return  # it only restates the question
         cited = [shown[n - 1].passage for n in draft.markers(sentence) if 0 < n <= len(shown)]
-        others = [w.passage for w in shown] + [w.passage for w in build.ranked if w.about]
+        others = [w.passage for w in shown if w.passage not in cited]
         for passage in dict.fromkeys(cited + others):
             w = self._supporting(claim, passage, build)
             if w is not None:
