@@ -551,7 +551,7 @@ def _pipeline() -> Any:
                 "install` or `pip install -r requirements/models-nlp.txt`."
             ) from e
         nlp.enable_pipe("senter")
-        # a price in pence is written on its number ("829p"): one token would hide the number, and
+        # a price in pence is written on its number ("120p"): one token would hide the number, and
         # "p." ending a sentence ("rose 5p.") is a unit and a full stop, not an abbreviation
         tokenizer: Any = nlp.tokenizer
         suffixes = [*(nlp.Defaults.suffixes or ()), r"(?<=[0-9])p"]

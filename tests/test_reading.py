@@ -272,9 +272,9 @@ def test_a_verb_before_to_and_a_verb_frames_what_is_asked(question, frame, asked
         ("How much did Lintar Graphics earn in 1990?", "Lintar had earnings of 20 mln dlrs.", True),
         ("How much did Aldmore Bank pay for Lintar?", "Its seller will record a gain of 45 mln dlrs.", False),
         # a price in pence is written on its number
-        ("At what price did Aldmore Bank offer for Lintar?", "It values each Lintar share at 829p.", True),
-        ("At what price did Aldmore Bank offer for Lintar?", "It values each share at 829 pence.", True),
-        ("At what price did Aldmore Bank offer for Lintar?", "It values each Lintar share at 829.", False),
+        ("At what price did Aldmore Bank offer for Lintar?", "It values each Lintar share at 415p.", True),
+        ("At what price did Aldmore Bank offer for Lintar?", "It values each share at 415 pence.", True),
+        ("At what price did Aldmore Bank offer for Lintar?", "It values each Lintar share at 415.", False),
         ("At what price did Aldmore Bank offer for Lintar?", "Lintar rose 5p. The index fell 3 pct.", True),
     ],
 )

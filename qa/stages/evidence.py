@@ -152,7 +152,7 @@ def in_period(years: set[int], p: Passage, span: nlp.Span) -> bool:
 
 def in_part(parts: set[str], whole_year: bool, span: nlp.Span) -> bool:
     """A window that dates what it says by a part of a year speaks of another period than a question
-    about a whole year ("net income for 1987": "first-quarter net income of 86 mln") or about
+    about a whole year ("net income for 1987": "first-quarter net income of 12 mln") or about
     another part of it (the first quarter: "fourth-quarter net")."""
     said = nlp.parts_of_year(span)
     if not said:

@@ -79,7 +79,7 @@ CURRENCIES = frozenset(
     "renminbi rouble roubles ruble rubles rand guilder guilders schilling schillings peseta pesetas escudo "
     "escudos drachma drachmas dinar dinars riyal riyals rial rials shekel shekels euro euros ecu ecus "
     "cruzado cruzados austral australs naira kwacha dirham dirhams real reais zloty forint pence penny "
-    "p".split()  # "p" only ever counts right after a number: "829p"
+    "p".split()  # "p" only ever counts right after a number: "120p"
 )
 PERCENT = frozenset({"percent", "pct", "%", "per"})
 REASON_CUES = frozenset(
