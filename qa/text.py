@@ -380,7 +380,7 @@ def parts_of_year(span: Span) -> set[str]:
     out = set()
     for before, t in zip(tokens, tokens[1:]):
         if t.lemma in ("quarter", "half") and before.lower in _PART_OF_YEAR:
-            n = ORDINAL_WORDS.get(before.lower) or (int(before.lower[0]) if before.lower[0].isdigit() else 0)
+            n = int(before.value or 0)  # "first" and "1st" are 1; "the" has no value
             out.add(f"{t.lemma} {n}" if n else t.lemma)
     return out
 

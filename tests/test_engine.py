@@ -654,8 +654,7 @@ def test_last_year_is_the_year_before_the_article_s(year, in_period):
 )
 def test_a_figure_dated_by_a_quarter_does_not_answer_for_the_year_or_another_quarter(asked, in_part):
     question = nlp.analyse(f"What net income did Korva report {asked}?").whole
-    years = {int(v) for v in question.values if v >= 1800}
-    whole_year = bool(years - nlp.years_of_months(question))
+    whole_year = evidence.asks_whole_year(question)
     window = nlp.analyse("Korva reported first-quarter net income of 12.4 mln dlrs.").whole
     assert evidence.in_part(nlp.parts_of_year(question), whole_year, window) is in_part
     undated = nlp.analyse("Korva reported net income of 12.4 mln dlrs, a quarter of it abroad.").whole

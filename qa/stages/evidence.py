@@ -82,11 +82,8 @@ def rank(
     """Every window of the passages, best first."""
     analyses = nlp.analyse_many([p.text for p in passages])
     found = []
-    years = {int(v) for v in question.span.values if 1800 <= v <= 2100 and v == int(v)}
-    parts = nlp.parts_of_year(question.span)
-    # a year written alone asks of that whole year ("net income for 1987"); after a month ("said in
-    # March 1987") it says when
-    whole_year = bool(years - nlp.years_of_months(question.span))
+    years = _years(question.span)
+    parts, whole_year = nlp.parts_of_year(question.span), asks_whole_year(question.span)
     for i, (p, a) in enumerate(zip(passages, analyses)):
         title = nlp.words_of(p.title)
         named = title | article_words(p)  # where the question's names may be
@@ -150,10 +147,22 @@ def in_period(years: set[int], p: Passage, span: nlp.Span) -> bool:
     return not said or bool(asked & said)
 
 
+def _years(span: nlp.Span) -> set[int]:
+    return {int(v) for v in span.values if 1800 <= v <= 2100 and v == int(v)}
+
+
+def asks_whole_year(question: nlp.Span) -> bool:
+    """A year written alone asks of that whole year ("net income for 1987"); after a month ("said in
+    March 1987") it says when."""
+    return bool(_years(question) - nlp.years_of_months(question))
+
+
 def in_part(parts: set[str], whole_year: bool, span: nlp.Span) -> bool:
     """A window that dates what it says by a part of a year speaks of another period than a question
     about a whole year ("net income for 1987": "first-quarter net income of 12 mln") or about
     another part of it (the first quarter: "fourth-quarter net")."""
+    if not parts and not whole_year:  # most questions: nothing to read in the window
+        return True
     said = nlp.parts_of_year(span)
     if not said:
         return True
