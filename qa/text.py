@@ -385,7 +385,30 @@ def parts_of_year(span: Span) -> set[str]:
     return out
 
 
+def ordinals(span: Span) -> set[int]:
+    """The positions a span gives something ("the second tranche", "its 3rd plant"), not a part of a
+    year ("the first quarter": `parts_of_year`)."""
+    tokens = [t for t in span.tokens() if not t.lower.isspace() and t.lower != "-"]
+    return {
+        int(t.value)
+        for t, after in zip(tokens, [*tokens[1:], None])
+        if t.value
+        and (t.lower in ORDINAL_WORDS or _ORDINAL.match(t.lower))
+        and not (after is not None and after.lemma in ("quarter", "half"))
+    }
+
+
 _RELATIVE_YEARS = {"last": -1, "this": 0, "next": 1}
+# a stretch of several years ("in the last five years", "over the past few years", "in recent years")
+_SEVERAL_YEARS = re.compile(
+    r"\b(?:(?:last|past|previous|next|coming)\s+(?:\w+\s+)?|recent\s+|several\s+|few\s+)years\b", re.I
+)
+
+
+def several_years(span: Span) -> bool:
+    """The span dates what it says by a stretch of several years ("took in 70 mln ounces in the last
+    five years"), which is no one year's figure."""
+    return bool(_SEVERAL_YEARS.search(span.text))
 
 
 def years_said(span: Span, dated: int) -> set[int]:
@@ -534,6 +557,7 @@ def _run_initials(run: str) -> set[str]:
 # ----- the pipeline ---------------------------------------------------------------------------------
 _lock = threading.Lock()
 _nlp: Any = None
+_parse: Any = None
 _cache: OrderedDict[str, Analysis] = OrderedDict()
 CACHE_SIZE = 20_000  # passages and questions; ~2 kB each
 
@@ -541,29 +565,73 @@ CACHE_SIZE = 20_000  # passages and questions; ~2 kB each
 def _pipeline() -> Any:
     global _nlp
     if _nlp is None:
-        try:
-            import spacy
-
-            nlp = spacy.load(PIPELINE, exclude=["parser"])
-        except (ImportError, OSError) as e:
-            raise ModelUnavailableError(
-                f"spaCy's English pipeline ({PIPELINE}) is not installed: run `bash scripts/setup.sh "
-                "install` or `pip install -r requirements/models-nlp.txt`."
-            ) from e
+        nlp = _load(exclude=["parser"])
         nlp.enable_pipe("senter")
-        # a price in pence is written on its number ("120p"): one token would hide the number, and
-        # "p." ending a sentence ("rose 5p.") is a unit and a full stop, not an abbreviation
-        tokenizer: Any = nlp.tokenizer
-        suffixes = [*(nlp.Defaults.suffixes or ()), r"(?<=[0-9])p"]
-        tokenizer.suffix_search = spacy.util.compile_suffix_regex(suffixes).search
-        tokenizer.rules = {k: v for k, v in tokenizer.rules.items() if k != "p."}
         _nlp = nlp
     return _nlp
 
 
+def _parser() -> Any:
+    """The same pipeline with its dependency parser, for questions only (a passage needs no parse)."""
+    global _parse
+    if _parse is None:
+        _parse = _load(exclude=["ner", "senter", "lemmatizer", "attribute_ruler"])
+    return _parse
+
+
+def _load(exclude: list[str]) -> Any:
+    try:
+        import spacy
+
+        nlp = spacy.load(PIPELINE, exclude=exclude)
+    except (ImportError, OSError) as e:
+        raise ModelUnavailableError(
+            f"spaCy's English pipeline ({PIPELINE}) is not installed: run `bash scripts/setup.sh "
+            "install` or `pip install -r requirements/models-nlp.txt`."
+        ) from e
+    # a price in pence is written on its number ("120p"): one token would hide the number, and
+    # "p." ending a sentence ("rose 5p.") is a unit and a full stop, not an abbreviation
+    tokenizer: Any = nlp.tokenizer
+    suffixes = [*(nlp.Defaults.suffixes or ()), r"(?<=[0-9])p"]
+    tokenizer.suffix_search = spacy.util.compile_suffix_regex(suffixes).search
+    tokenizer.rules = {k: v for k, v in tokenizer.rules.items() if k != "p."}
+    return nlp
+
+
+@dataclass(frozen=True)
+class Parse:
+    """What a question's dependency parse tells (offsets into its text)."""
+
+    # whom a figure is attributed to ("according to its chairman in March", "according to a survey
+    # the bank released"): the article must say it, not the answer's very sentence
+    sources: tuple[tuple[int, int], ...]
+    # verbs that frame an infinitive ("agree in March to pay", "plan to build"): the verb after says
+    # what is asked, and news reports the deal, not always the agreeing
+    controllers: tuple[int, ...]
+
+
+@lru_cache(maxsize=4096)
+def parse(text: str) -> Parse:
+    """spaCy's dependency parse of a question, read for `Parse`."""
+    with _lock:
+        doc = _parser()(_SOFT_BREAK.sub(" ", text))
+    sources, controllers = [], []
+    for t in doc:
+        if t.lower_ == "according" and any(c.lower_ == "to" for c in t.children):
+            sources.append((t.idx, t.right_edge.idx + len(t.right_edge.text)))
+        elif (
+            t.dep_ in ("xcomp", "advcl")
+            and t.head.tag_.startswith("VB")
+            and any(c.dep_ == "aux" and c.tag_ == "TO" for c in t.children)
+        ):
+            controllers.append(t.head.idx)
+    return Parse(tuple(sources), tuple(controllers))
+
+
 def load() -> None:
-    """Load the pipeline now (server start), not on a user's first question."""
+    """Load the pipelines now (server start), not on a user's first question."""
     analyse("Warm up.")
+    parse("Warm up?")
 
 
 # a line break inside a paragraph of hard-wrapped text ("the west Tarn\nRiver Valley"): the recogniser reads a

@@ -5,19 +5,21 @@ these tests; the seeds are only a smoke test."""
 import re
 import shutil
 
+import numpy as np
 import pytest
 
 from index.articles import read_text
 from index.embedding import make_embedder
 from index.errors import BadInputError, CancelledError
 from index.ingest import run_index
-from index.settings import Settings
+from index.settings import Settings, TrustSettings
 from index.store import Store
 from qa import text as nlp
 from qa.contract import Turn
 from qa.engine import Engine, build_engine
 from qa.measure.scores import ungrounded
 from qa.stages import draft, evidence, rewrite
+from qa.stages import question as asking
 from qa.stages.retrieve import Passage, Retriever
 
 from .conftest import SEEDS
@@ -642,6 +644,22 @@ def test_last_year_is_the_year_before_the_article_s(year, in_period):
 
 
 @pytest.mark.parametrize(
+    ("text", "in_period"),
+    [
+        ("Korva took in 70 mln ounces of silver in the last five years.", False),
+        ("Korva took in 70 mln ounces of silver in recent years.", False),
+        ("Korva took in 70 mln ounces of silver.", True),  # no year given: it may be of any
+        ("Korva took in 70 mln ounces of silver in 1986.", True),
+    ],
+)
+def test_a_figure_of_several_years_does_not_answer_for_one_year(text, in_period):
+    passage = Passage(
+        "a:0", "a", "a.txt", "a.txt", "Korva", "1987-05-12", 0, len(text), text, "a", 0.0, 0.0, 0.0
+    )
+    assert evidence.in_period({1986}, passage, nlp.analyse(text).whole) is in_period
+
+
+@pytest.mark.parametrize(
     ("asked", "in_part"),
     [
         ("for the whole of 1991", False),  # a year's figure: the quarter's is another period
@@ -676,3 +694,39 @@ def test_a_figure_dated_only_by_another_month_does_not_answer_for_the_month_aske
     assert evidence.in_month(question.months, passage, span) is in_month
     nameless = nlp.analyse("Truck output fell to 11,500.").whole  # the next sentence of that passage
     assert evidence.in_month(question.months, passage, nameless, span) is in_month
+
+
+SOURCED = """Korva Mining Keeps Its Mines Open
+04-MAY-1991
+
+Korva Mining Ltd chairman Jan Brenna told the annual meeting the company would keep its three mines open.
+    He said the Tarn mine lost 12 mln dlrs in 1990 after a strike by the Velmar Miners Union.
+    The company's two other mines were profitable, he said.
+"""
+
+
+@pytest.mark.parametrize(
+    ("source", "answered"),
+    [("according to Korva Mining chairman Jan Brenna", True), ("according to Lintar Metals", False)],
+)
+def test_whom_a_figure_is_attributed_to_is_named_by_its_article_not_its_sentence(tmp_path, source, answered):
+    """Whom a figure is attributed to ("according to X") says where it comes from: its article must
+    name X, the sentence that gives the figure need not (here it names a union, no one asked about)."""
+    settings = index_one(tmp_path, "korva.txt", SOURCED)
+    answer = build_engine(settings).ask(f"How much did the Tarn mine lose in 1990, {source}?")
+    assert answer.refused is not answered
+    assert ("12 mln dlrs" in answer.answer) is answered
+
+
+@pytest.mark.parametrize(("asked", "answers"), [("first", True), ("second", False), ("", True)])
+def test_a_window_that_gives_another_position_than_the_one_asked_is_no_answer(asked, answers):
+    """The first series is no answer about the second; a window that gives no position may be."""
+    text = "The first series of CDs Korva Bank sold for Lintar Trust totalled 100 mln dlrs."
+    passage = Passage(
+        "a:0", "a", "a.txt", "a.txt", "Korva", "1991-05-12", 0, len(text), text, "a", 0.0, 0.0, 0.0
+    )
+    question = asking.read_question(
+        f"How large was the {asked} series of CDs Korva Bank sold for Lintar Trust?", asking.Terms({}, 1000)
+    )
+    ranked = evidence.rank(question, [passage], lambda xs: np.ones((len(xs), 2)) / 2**0.5, TrustSettings())
+    assert (ranked[0].missing_share < 1.0) is answers

@@ -223,6 +223,8 @@ def test_by_how_much_asks_in_the_unit_of_what_changed(question, kind):
         ("What did Velmar Oil say about sales?", None),  # "did" opens the clause: no noun asked
         ("What did Velmar Oil earn in the first quarter of 1990?", "money"),  # as "how much did … earn"
         ("What did Velmar Oil sell in 1990?", None),
+        ("What sales growth did Velmar Oil report for 1990?", "number"),  # a money noun qualifying a quantity
+        ("What was Korva's consumer price inflation rate in 1990?", "number"),
     ],
 )
 def test_words_between_what_and_the_noun_asked_still_ask_it(question, kind):
@@ -240,6 +242,8 @@ def test_words_of_a_name_are_not_what_is_asked():
         ("What price did Aldmore Bank agree to pay for Lintar Graphics?", "agree", None),
         ("Why did Aldmore Bank decide to close the Lintar plant?", "decide", "close"),
         ("How many cars does Velmar Motor want to build in Ohio?", "want", "build"),
+        ("How much did Aldmore Bank agree in March 1990 to pay for Lintar?", "agree", None),
+        ("Why did Velmar Motor decide last week to shut its Ohio plant?", "decide", "shut"),
     ],
 )
 def test_a_verb_before_to_and_a_verb_frames_what_is_asked(question, frame, asked):
@@ -251,9 +255,41 @@ def test_a_verb_before_to_and_a_verb_frames_what_is_asked(question, frame, asked
 
 
 @pytest.mark.parametrize(
+    ("question", "attributed", "asked"),
+    [
+        ("How much did Velmar Oil lose, according to its 1990 annual report?", {"annual"}, {"lose"}),
+        ("How many wells did Velmar Oil drill, according to its chief geologist?", {"geologist"}, {"drill"}),
+        # a relative clause is still asked of the answer's sentence: read as "which thing is meant" it
+        # let near misses through on two blind sets (docs/QUALITY.md, "Stop 25")
+        ("What is the price of the X200 press that Lintar Graphics launched in May?", set(), {"launch"}),
+        ("Who agreed in March 1990 to make a bid for Lintar Graphics?", set(), {"bid"}),
+    ],
+)
+def test_words_that_say_whom_a_figure_is_attributed_to_are_told_from_what_is_asked(
+    question, attributed, asked
+):
+    """Whom a figure is attributed to ("according to its annual report") is where it comes from: the
+    answer's article must say it, not its very sentence."""
+    q = read_question(question, TERMS)
+    assert attributed <= set(q.ask) & q.attributed
+    assert not asked & q.attributed
+    assert asked <= set(q.ask)
+
+
+def test_whom_a_figure_is_attributed_to_is_a_source_not_a_subject():
+    q = read_question("How much did the Tarn mine lose in 1990, according to Korva Mining's chairman?", TERMS)
+    assert [n.text for n in q.sources] == ["Korva Mining's"]
+    assert [n.text for n in q.subjects] == ["Tarn"]
+    assert not q.owners  # the chairman is Korva's; the loss asked about is the mine's
+
+
+@pytest.mark.parametrize(
     ("question", "sentence", "answers"),
     [
         ("How much did Aldmore Bank pay for Lintar Graphics?", "Lintar had revenues of 200 mln dlrs.", False),
+        ("How much did Lintar Graphics lose in 1990?", "Lintar lost about 100 mln U.S. Dlrs.", True),
+        ("How much did Lintar Graphics lose in 1990?", "Lintar lost about 100 mln Hong Kong dlrs.", True),
+        ("How much did Lintar Graphics lose in 1990?", "Lintar lost about 100 mln Velmar shares.", False),
         (
             "How much did Aldmore Bank pay for Lintar Graphics?",
             "Aldmore bought Lintar for 90 mln dlrs.",

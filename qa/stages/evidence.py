@@ -7,6 +7,7 @@ passages:
 - coverage: the rarity-weighted share of the question's words in the window or its headline;
 - about: every name of the question is mentioned by the window, or by its passage or headline
   while the window names nobody else (a figure in a sentence about another company is no answer);
+  whoever the figure is attributed to ("according to Acme's chairman") by its article;
 - typed: the window offers the kind of answer asked for, something the question does not contain;
 - dense: embedding similarity of window and question (for the best few only).
 
@@ -84,10 +85,18 @@ def rank(
     found = []
     years = _years(question.span)
     parts, whole_year = nlp.parts_of_year(question.span), asks_whole_year(question.span)
+    places = nlp.ordinals(question.span)
+    # what the retrieved passages of each article say between them
+    told: dict[str, frozenset[str]] = {}
+    for p, a in zip(passages, analyses):
+        told[p.doc_id] = told.get(p.doc_id, frozenset()) | a.whole.lemmas
     for i, (p, a) in enumerate(zip(passages, analyses)):
         title = nlp.words_of(p.title)
         named = title | article_words(p)  # where the question's names may be
         timely = _timely(years, p, named)
+        # whoever the question attributes the figure to ("according to Acme's chairman") is named by
+        # the article, if not by the answer's very sentence
+        sourced = all(nlp.mentions(n, a.whole, named) for n in question.sources)
         for s, e in windows(p, a):
             span = a.span(s, e)
             dated = (
@@ -105,15 +114,22 @@ def rank(
             fit = fits(question, span)
             cover = coverage(question, span, title, a.whole)
             ask = _share(question.ask, span.lemmas | title, a.whole.lemmas)
-            # a number followed by the very noun asked about may lean on its passage for the rest
+            # a number followed by the very noun asked about may lean on its passage for the rest, and
+            # the words that only say whom a figure is attributed to on what its article says
             have = span.lemmas | title | (a.whole.lemmas if fit else frozenset())
-            missing = tuple(w for w in question.ask if not _has(w, have))
+            missing = tuple(
+                w
+                for w in question.ask
+                if not _has(w, have) and not (w in question.attributed and _has(w, told[p.doc_id]))
+            )
             share = sum(question.ask[w] for w in missing) / (sum(question.ask.values()) or 1.0)
+            if places and (said := nlp.ordinals(span)) and not places & said:
+                share = 1.0  # another position than the one asked about: "the first" for "the second"
             # a figure of someone else beside a sentence about the question makes the window no answer
             tainted = question.kind in FIGURES and any(
                 not ok and typed(question, x) for ok, x in zip(oks, sentences)
             )
-            about_ = any(oks) and not tainted
+            about_ = any(oks) and not tainted and sourced
             found.append(Window(i, s, e, span, cover, about_, typed_, fit, ask, missing, share, dated))
     found.sort(key=lambda w: -_score(w, 0.0, trust))
     top = found[:dense_top]
@@ -139,12 +155,15 @@ def in_period(years: set[int], p: Passage, span: nlp.Span) -> bool:
     """A window that dates what it says only by other years than a year the question asks about
     (one that is not the article's own: that is when it was reported) speaks of another period:
     "exported 12 mln tonnes in 1986" is no answer for 1985, nor is "a deficit of 9 billion crowns
-    last year" for a year after it. A window that names no year may be of any."""
+    last year" for a year after it, nor "took in 70 mln ounces in the last five years" for one year.
+    A window that names no year may be of any."""
     dated = _year(p)
     if dated is None or not (asked := years - {dated}):  # most questions name only the article's year
         return True
     said = nlp.years_named(span, dated)
-    return not said or bool(asked & said)
+    if not said:  # "in the last five years" is of several years, not of one asked about
+        return not nlp.several_years(span)
+    return bool(asked & said)
 
 
 def _years(span: nlp.Span) -> set[int]:
@@ -241,7 +260,7 @@ def about(question: Question, sentence: nlp.Span, passage: nlp.Span, title: froz
         return False
     if not all(_owner_named(question, o, sentence, passage) for o in question.owners):
         return False
-    return _about(question, question.names, all, question.span.words, sentence, passage, title)
+    return _about(question, question.subjects, all, question.span.words, sentence, passage, title)
 
 
 def _owner_named(question: Question, owner: nlp.Entity, sentence: nlp.Span, passage: nlp.Span) -> bool:

@@ -63,7 +63,9 @@ _KINDS = (  # then these, in order of precedence
     # "what did Acme earn in 1986" asks for an amount, as "how much did Acme earn" does
     ("money", rf"\bhow much\b.{{0,80}}\b({_MONEY_VERBS})\b|\bhow much (money|cash)\b|\bat what price\b|"
      r"^\s*what did\b.{0,80}\b(earn|lose)\b|"
-     rf"\bwhat {_MODIFIERS}({_MONEY_NOUNS})\b|^\s*what (was|is|were|are|will be)\b.*\b({_MONEY_NOUNS})\b"),
+     # a money noun that only qualifies a quantity ("what consumer price inflation") does not ask for money
+     rf"\bwhat {_MODIFIERS}({_MONEY_NOUNS})\b(?! ({_QUANTITY_NOUNS})\b)|"
+     rf"^\s*what (was|is|were|are|will be)\b.*\b({_MONEY_NOUNS})\b(?! ({_QUANTITY_NOUNS})\b)"),
     ("number", rf"\bhow (many|much|far|long|big|large|high|low|often)\b|"
      rf"\bwhat {_MODIFIERS}({_QUANTITY_NOUNS})\b|"
      rf"^\s*what (was|is|were|are|will be)\b.*\b({_QUANTITY_NOUNS})\b"),
@@ -152,6 +154,17 @@ class Question:
     # what the question's other names own ("Morrow Stores' Kettle River division"): a sentence that names
     # no one and speaks of it ("sales for the division were …") gives its figure, not the owner's
     theirs: frozenset[str] = frozenset()
+    # words that only say whom the figure is attributed to ("according to its 1990 annual report"):
+    # the answer's article must say them, not its very sentence
+    attributed: frozenset[str] = frozenset()
+    # names of whoever the figure asked for is attributed to ("according to Acme's chairman"): the
+    # answer's article must name them, its very sentence need not ("the Kestrel mine lost 3 mln")
+    sources: tuple[nlp.Entity, ...] = ()
+
+    @property
+    def subjects(self) -> tuple[nlp.Entity, ...]:
+        """The names the answer's sentence must be about: all but the sources, if any are left."""
+        return tuple(n for n in self.names if n not in self.sources) or self.names
 
     @property
     def ask(self) -> dict[str, float]:
@@ -196,10 +209,29 @@ def read_question(question: str, terms: Terms) -> Question:
         names = tuple(n for n in names if any(c.isupper() for c in n.text))
     context_names = () if names or not context else tuple(nlp.names(nlp.analyse(context).whole))
     phrases = {n: _possessed(n, span) for n in names}
-    owners = tuple(n for n in names if _owns(phrases[n], span))
+    parse = nlp.parse(own)
+    attributed = frozenset(
+        t.lemma for t in span.tokens() if any(s <= t.start and t.end <= e for s, e in parse.sources)
+    )
+    sources = tuple(n for n in names if any(s <= n.start and n.end <= e for s, e in parse.sources))
+    # a source's possessive ("according to Acme's review") owns the review, not what is asked
+    owners = tuple(n for n in names if _owns(phrases[n], span) and n not in sources)
     theirs = _theirs(phrases, owners, span)
     return Question(
-        question, span, names, kind, weights, asked, day, norp, only_context, context_names, owners, theirs
+        question,
+        span,
+        names,
+        kind,
+        weights,
+        asked,
+        day,
+        norp,
+        only_context,
+        context_names,
+        owners,
+        theirs,
+        attributed,
+        sources,
     )
 
 
@@ -266,14 +298,17 @@ def _adverbs(span: nlp.Span) -> frozenset[str]:
 
 
 def _controllers(span: nlp.Span) -> frozenset[str]:
-    """A verb before "to" and a verb ("agree to pay", "plan to build", "expected to produce") frames
-    the verb after it, which says what is asked: news reports the deal, not always the agreeing."""
+    """A verb that frames an infinitive ("agree to pay", "plan in May to build", "expected to
+    produce") is not what is asked: the verb after it is, and news reports the deal, not always the
+    agreeing."""
     tokens = [t for t in span.tokens() if not t.lower.isspace()]
-    return frozenset(
+    adjacent = {
         t.lemma
         for t, to, verb in zip(tokens, tokens[1:], tokens[2:])
         if t.tag.startswith("VB") and to.tag == "TO" and verb.tag == "VB"
-    )
+    }
+    parsed = set(nlp.parse(span.text).controllers)
+    return frozenset(adjacent | {t.lemma for t in tokens if t.start - span.start in parsed})
 
 
 def _asked_noun(span: nlp.Span) -> str | None:
@@ -362,7 +397,18 @@ _MILLIONS = frozenset(
 
 
 def _money(span: nlp.Span, n: nlp.Number) -> bool:
-    return _next_word(span, n.end, CURRENCIES) or _before(span, n.start) == "$"
+    """A number followed by a currency within two words, not counting the country that says whose
+    currency it is ("100 mln U.S. dlrs", "12 mln Canadian dlrs"), or written after "$"."""
+    after = [t for t in span.tokens() if t.start >= n.end and not t.lower.isspace()][:6]
+    words = 0
+    for t in after:
+        if t.lower in CURRENCIES or t.lemma in CURRENCIES:
+            return True
+        if not span.analysis.text[t.start].isupper():
+            words += 1
+            if words == 2:
+                break
+    return _before(span, n.start) == "$"
 
 
 def unit(span: nlp.Span, n: nlp.Number) -> str | None:
