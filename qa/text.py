@@ -406,7 +406,7 @@ _SEVERAL_YEARS = re.compile(
 
 
 def several_years(span: Span) -> bool:
-    """The span dates what it says by a stretch of several years ("took in 70 mln ounces in the last
+    """The span dates what it says by a stretch of several years ("shipped 3 mln tonnes in the last
     five years"), which is no one year's figure."""
     return bool(_SEVERAL_YEARS.search(span.text))
 

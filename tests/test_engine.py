@@ -646,10 +646,10 @@ def test_last_year_is_the_year_before_the_article_s(year, in_period):
 @pytest.mark.parametrize(
     ("text", "in_period"),
     [
-        ("Korva took in 70 mln ounces of silver in the last five years.", False),
-        ("Korva took in 70 mln ounces of silver in recent years.", False),
-        ("Korva took in 70 mln ounces of silver.", True),  # no year given: it may be of any
-        ("Korva took in 70 mln ounces of silver in 1986.", True),
+        ("Korva shipped 3 mln tonnes of ore in the last five years.", False),
+        ("Korva shipped 3 mln tonnes of ore in recent years.", False),
+        ("Korva shipped 3 mln tonnes of ore.", True),  # no year given: it may be of any
+        ("Korva shipped 3 mln tonnes of ore in 1986.", True),
     ],
 )
 def test_a_figure_of_several_years_does_not_answer_for_one_year(text, in_period):

@@ -287,8 +287,8 @@ def test_whom_a_figure_is_attributed_to_is_a_source_not_a_subject():
     ("question", "sentence", "answers"),
     [
         ("How much did Aldmore Bank pay for Lintar Graphics?", "Lintar had revenues of 200 mln dlrs.", False),
-        ("How much did Lintar Graphics lose in 1990?", "Lintar lost about 100 mln U.S. Dlrs.", True),
-        ("How much did Lintar Graphics lose in 1990?", "Lintar lost about 100 mln Hong Kong dlrs.", True),
+        ("How much did Lintar Graphics lose in 1990?", "Lintar lost about 40 mln U.S. Dlrs.", True),
+        ("How much did Lintar Graphics lose in 1990?", "Lintar lost about 40 mln Hong Kong dlrs.", True),
         ("How much did Lintar Graphics lose in 1990?", "Lintar lost about 100 mln Velmar shares.", False),
         (
             "How much did Aldmore Bank pay for Lintar Graphics?",

@@ -155,7 +155,7 @@ def in_period(years: set[int], p: Passage, span: nlp.Span) -> bool:
     """A window that dates what it says only by other years than a year the question asks about
     (one that is not the article's own: that is when it was reported) speaks of another period:
     "exported 12 mln tonnes in 1986" is no answer for 1985, nor is "a deficit of 9 billion crowns
-    last year" for a year after it, nor "took in 70 mln ounces in the last five years" for one year.
+    last year" for a year after it, nor "shipped 3 mln tonnes in the last five years" for one year.
     A window that names no year may be of any."""
     dated = _year(p)
     if dated is None or not (asked := years - {dated}):  # most questions name only the article's year

@@ -398,7 +398,7 @@ _MILLIONS = frozenset(
 
 def _money(span: nlp.Span, n: nlp.Number) -> bool:
     """A number followed by a currency within two words, not counting the country that says whose
-    currency it is ("100 mln U.S. dlrs", "12 mln Canadian dlrs"), or written after "$"."""
+    currency it is ("40 mln U.S. dlrs", "12 mln Canadian dlrs"), or written after "$"."""
     after = [t for t in span.tokens() if t.start >= n.end and not t.lower.isspace()][:6]
     words = 0
     for t in after:
