@@ -557,7 +557,7 @@ def _run_initials(run: str) -> set[str]:
 # ----- the pipeline ---------------------------------------------------------------------------------
 _lock = threading.Lock()
 _nlp: Any = None
-_parse: Any = None
+_parsing: Any = None
 _cache: OrderedDict[str, Analysis] = OrderedDict()
 CACHE_SIZE = 20_000  # passages and questions; ~2 kB each
 
@@ -573,10 +573,10 @@ def _pipeline() -> Any:
 
 def _parser() -> Any:
     """The same pipeline with its dependency parser, for questions only (a passage needs no parse)."""
-    global _parse
-    if _parse is None:
-        _parse = _load(exclude=["ner", "senter", "lemmatizer", "attribute_ruler"])
-    return _parse
+    global _parsing
+    if _parsing is None:
+        _parsing = _load(exclude=["ner", "senter", "lemmatizer", "attribute_ruler"])
+    return _parsing
 
 
 def _load(exclude: list[str]) -> Any:

@@ -5,12 +5,12 @@ question's names, offers the kind of answer asked for, and lacks at most `max_mi
 weight) of the words that say what is asked about those names: "Who succeeded Lindqvist?" is
 not answered by a sentence about Lindqvist that never speaks of succeeding him; the words that only
 say whom a figure is attributed to ("according to its annual report") may be said by another
-retrieved passage of the window's article instead. A window
-that gives another position than the one asked ("the first series" for "the second") is no answer.
-An article older than a year the question asks about ("in 1988") cannot answer it unless it names
-that year. The best-ranked qualifying window must then reach `min_evidence` on its evidence score
-(coverage plus embedding similarity weighted by `rank_dense`). Thresholds come from a
-risk-coverage sweep on the tuning half of the development set (docs/QUALITY.md).
+retrieved passage of the window's article instead. A window that gives another position than the
+one asked ("the first series" for "the second") is no answer. An article older than a year the
+question asks about ("in 1988") cannot answer it unless it names that year. The best-ranked
+qualifying window must then reach `min_evidence` on its evidence score (coverage plus embedding
+similarity weighted by `rank_dense`). Thresholds come from a risk-coverage sweep on the tuning half
+of the development set (docs/QUALITY.md).
 
 Between plain evidence and none there is close evidence: a window that lacks a little more of what
 is asked (a paraphrase: "sold" for "sale", "based in" for "located"). Word lists and word vectors

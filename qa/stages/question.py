@@ -210,10 +210,8 @@ def read_question(question: str, terms: Terms) -> Question:
     context_names = () if names or not context else tuple(nlp.names(nlp.analyse(context).whole))
     phrases = {n: _possessed(n, span) for n in names}
     parse = nlp.parse(own)
-    attributed = frozenset(
-        t.lemma for t in span.tokens() if any(s <= t.start and t.end <= e for s, e in parse.sources)
-    )
-    sources = tuple(n for n in names if any(s <= n.start and n.end <= e for s, e in parse.sources))
+    attributed = frozenset(t.lemma for t in span.tokens() if _within(t.start, t.end, parse.sources))
+    sources = tuple(n for n in names if _within(n.start, n.end, parse.sources))
     # a source's possessive ("according to Acme's review") owns the review, not what is asked
     owners = tuple(n for n in names if _owns(phrases[n], span) and n not in sources)
     theirs = _theirs(phrases, owners, span)
@@ -233,6 +231,10 @@ def read_question(question: str, terms: Terms) -> Question:
         attributed,
         sources,
     )
+
+
+def _within(start: int, end: int, stretches: tuple[tuple[int, int], ...]) -> bool:
+    return any(s <= start and end <= e for s, e in stretches)
 
 
 def _owns(phrase: list[nlp.Token], span: nlp.Span) -> bool:
